@@ -1,0 +1,36 @@
+import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+
+/** Everything main.ts sets up on the app, shared with the tests so they exercise the same pipeline. */
+export function configureApp(app: NestExpressApplication): INestApplication {
+  app.useBodyParser('json', { limit: '64kb' });
+  app.use(
+    helmet({
+      // Swagger UI at /docs runs inline scripts; everything else keeps helmet's defaults.
+      contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"] } },
+    }),
+  );
+  app.enableCors({ origin: (process.env['CORS_ORIGINS'] || 'http://localhost:3000').split(',') });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+    }),
+  );
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Lotwise api')
+      .setDescription(
+        'Record trades and read the FIFO books. Decimals are strings in every response; requests may send numbers or strings.',
+      )
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

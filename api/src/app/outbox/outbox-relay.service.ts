@@ -1,0 +1,178 @@
+import { OutboxEntity } from '@lotwise/server-data';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ClientKafka } from '@nestjs/microservices';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { lastValueFrom } from 'rxjs';
+import { DataSource } from 'typeorm';
+
+export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
+
+const BATCH_SIZE = 500;
+const IDLE_POLL_MS = 1000;
+const MAX_BACKOFF_MS = 10_000;
+
+export interface RelayStatus {
+  backlog: number;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  publishedTotal: number;
+}
+
+/**
+ * Drains the transactional outbox to Kafka. A trade's 202 is only sent once its outbox row is
+ * committed, so whatever happens to Kafka or to this process afterwards, the relay (this one or
+ * the next to start) publishes it. Publishing twice is possible after a crash; the matcher ignores
+ * a trade it has already settled.
+ */
+@Injectable()
+export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(OutboxRelayService.name);
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private wakeOnKick = false;
+  private pendingKick = false;
+  private failures = 0;
+  private status: RelayStatus = { backlog: 0, lastError: null, lastErrorAt: null, publishedTotal: 0 };
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(KAFKA_CLIENT) private readonly kafka: ClientKafka,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.kick();
+    await this.loop;
+    await this.kafka.close().catch(() => undefined);
+  }
+
+  /** Called after a trade commits, so it is published at once instead of at the next poll. */
+  kick(): void {
+    this.pendingKick = true;
+    // A backoff pause is only cut short by shutdown, not by new trades.
+    if (this.wakeOnKick || !this.running) this.wake?.();
+  }
+
+  async currentStatus(): Promise<RelayStatus> {
+    const [{ backlog }] = await this.dataSource.query(
+      'SELECT count(*)::int AS backlog FROM outbox WHERE published_at IS NULL',
+    );
+    this.status.backlog = backlog;
+    return { ...this.status };
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.drainOnce();
+        if (this.failures > 0)
+          this.logger.log(`outbox relay recovered after ${this.failures} failed attempts`);
+        this.failures = 0;
+      } catch (error) {
+        this.failures += 1;
+        const message = errorMessage(error);
+        this.status.lastError = message;
+        this.status.lastErrorAt = new Date().toISOString();
+        const delay = Math.min(MAX_BACKOFF_MS, 200 * 2 ** Math.min(this.failures, 10));
+        this.logger.warn(
+          `outbox relay attempt ${this.failures} failed (${message}); retrying in ${delay} ms`,
+        );
+        // A failed connection is not reused: Nest's client would otherwise keep its rejected promise.
+        await this.kafka.close().catch(() => undefined);
+        await this.sleep(delay, false);
+        continue;
+      }
+      if (published < BATCH_SIZE) await this.sleep(IDLE_POLL_MS, true);
+    }
+  }
+
+  /** Publishes one batch; returns how many rows it published. */
+  private async drainOnce(): Promise<number> {
+    await this.kafka.connect();
+    const { count, failure } = await this.dataSource.transaction(async (manager) => {
+      // SKIP LOCKED lets several api instances drain side by side without sending a row twice.
+      const rows = await manager
+        .getRepository(OutboxEntity)
+        .createQueryBuilder('o')
+        .where('o.published_at IS NULL')
+        .orderBy('o.id')
+        .limit(BATCH_SIZE)
+        .setLock('pessimistic_write')
+        .setOnLocked('skip_locked')
+        .getMany();
+      const { published, failure } = await this.publish(rows);
+      if (published.length > 0) {
+        await manager.query(
+          'UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1)',
+          [published],
+        );
+      }
+      if (failure !== null) {
+        const unpublished = rows.filter((r) => !published.includes(r.id)).map((r) => r.id);
+        await manager.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1)', [
+          unpublished,
+          errorMessage(failure),
+        ]);
+      }
+      // What went out is committed as published even when the rest failed.
+      return { count: published.length, failure };
+    });
+    this.status.publishedTotal += count;
+    if (failure !== null) throw failure;
+    return count;
+  }
+
+  private async publish(rows: OutboxEntity[]): Promise<{ published: string[]; failure: unknown }> {
+    // One key's messages go out one after another, so its partition keeps their order.
+    const byKey = new Map<string, OutboxEntity[]>();
+    for (const row of rows) byKey.set(row.messageKey, [...(byKey.get(row.messageKey) ?? []), row]);
+    const published: string[] = [];
+    let failure: unknown = null;
+    await Promise.all(
+      [...byKey.values()].map(async (chain) => {
+        for (const row of chain) {
+          if (failure !== null) return;
+          try {
+            await lastValueFrom(this.kafka.emit(row.topic, { key: row.messageKey, value: row.payload }));
+            published.push(row.id);
+          } catch (error) {
+            failure = error;
+          }
+        }
+      }),
+    );
+    return { published, failure };
+  }
+
+  private sleep(ms: number, wakeOnKick: boolean): Promise<void> {
+    if (wakeOnKick && this.pendingKick) {
+      this.pendingKick = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+      this.wakeOnKick = wakeOnKick;
+      if (!this.running) done();
+    }).then(() => {
+      this.wake = null;
+      this.wakeOnKick = false;
+      this.pendingKick = false;
+    });
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

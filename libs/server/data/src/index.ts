@@ -1,0 +1,3 @@
+export * from './lib/entities';
+export * from './lib/postgres-config';
+export * from './lib/mappers';
