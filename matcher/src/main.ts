@@ -16,7 +16,13 @@ async function bootstrap(): Promise<void> {
       options: {
         postfixId: '',
         client: kafkaClientConfig(kafka, `lotwise-matcher-${process.pid}`),
-        consumer: { groupId: MATCHER_CONSUMER_GROUP, allowAutoTopicCreation: false },
+        // A short session lets the group hand a crashed instance's partitions to the others within seconds.
+        consumer: {
+          groupId: MATCHER_CONSUMER_GROUP,
+          allowAutoTopicCreation: false,
+          sessionTimeout: 10_000,
+          heartbeatInterval: 1000,
+        },
         subscribe: { fromBeginning: true },
         // Offsets are committed by the handler, only after the database transaction commits.
         run: { autoCommit: false, partitionsConsumedConcurrently: 3 },

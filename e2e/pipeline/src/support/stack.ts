@@ -1,0 +1,151 @@
+import { SubmitTradeRequest, Trade, TradeStatus } from '@lotwise/contracts';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+
+// Drives the built apps (dist/) as real processes against the real PostgreSQL and Kafka of the test run.
+
+export const root = process.env['LOTWISE_ROOT'] ?? join(__dirname, '../../../..');
+const nodeBin = process.execPath;
+const logDir = join(root, 'test-output', 'e2e-logs');
+mkdirSync(logDir, { recursive: true });
+
+export const kafkaBrokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092';
+
+export interface AppProcess {
+  name: string;
+  logFile: string;
+  child: ChildProcess;
+  exited: Promise<number | string | null>;
+}
+
+function startNode(name: string, script: string, env: Record<string, string>): AppProcess {
+  const logFile = join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'w' });
+  const child = spawn(nodeBin, ['--enable-source-maps', join(root, script)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<number | string | null>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal)),
+  );
+  return { name, logFile, child, exited };
+}
+
+export async function startApi(port: number): Promise<AppProcess> {
+  const app = startNode(`api-${port}`, 'dist/api/main.js', { PORT: String(port), HOST: '127.0.0.1' });
+  await waitUntil(`api on :${port}`, 60_000, async () => {
+    if (app.child.exitCode !== null) throw new Error(`api exited with ${app.child.exitCode}`);
+    return fetch(`http://127.0.0.1:${port}/trades?limit=1`).then(
+      (r) => r.ok,
+      () => false,
+    );
+  });
+  return app;
+}
+
+export async function startMatcher(healthPort: number): Promise<AppProcess> {
+  const app = startNode(`matcher-${healthPort}`, 'dist/matcher/main.js', {
+    MATCHER_HTTP_PORT: String(healthPort),
+    HOST: '127.0.0.1',
+  });
+  await waitUntil(`matcher on :${healthPort}`, 60_000, async () => {
+    if (app.child.exitCode !== null) throw new Error(`matcher exited with ${app.child.exitCode}`);
+    return fetch(`http://127.0.0.1:${healthPort}/health`).then(
+      () => true,
+      () => false,
+    );
+  });
+  return app;
+}
+
+export async function stop(app: AppProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (!app || app.child.exitCode !== null || app.child.signalCode !== null) return;
+  app.child.kill(signal);
+  const timer = setTimeout(() => app.child.kill('SIGKILL'), 20_000);
+  await app.exited;
+  clearTimeout(timer);
+}
+
+/** Stops or starts the test run's own broker (scripts/kafka/kafka.sh with its port). */
+export function kafkaBroker(action: 'stop' | 'start'): void {
+  const port = kafkaBrokers.split(',')[0]?.split(':')[1] ?? '19092';
+  const result = spawnSync('bash', [join(root, 'scripts/kafka/kafka.sh'), action], {
+    env: { ...process.env, LOTWISE_KAFKA_PORT: port },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`kafka.sh ${action} failed: ${result.stdout}${result.stderr}`);
+}
+
+export function database(): Pool {
+  return new Pool({
+    host: process.env['POSTGRES_HOST'] ?? '127.0.0.1',
+    port: Number(process.env['POSTGRES_PORT'] ?? 5432),
+    user: process.env['POSTGRES_USER'] ?? 'postgres',
+    password: process.env['POSTGRES_PASSWORD'],
+    database: process.env['POSTGRES_DB'] ?? 'lotwise_test',
+    max: 4,
+  });
+}
+
+export class ApiClient {
+  constructor(readonly baseUrl: string) {}
+
+  async post(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json().catch(() => null) };
+  }
+
+  async submit(trade: SubmitTradeRequest): Promise<Trade> {
+    const { status, body } = await this.post('/trades', trade);
+    if (status !== 202 && status !== 200)
+      throw new Error(`POST /trades answered ${status}: ${JSON.stringify(body)}`);
+    return body as Trade;
+  }
+
+  async get<T>(path: string): Promise<T> {
+    const response = await fetch(`${this.baseUrl}${path}`);
+    if (!response.ok) throw new Error(`GET ${path} answered ${response.status}`);
+    return (await response.json()) as T;
+  }
+
+  /** Polls until every trade is APPLIED or REJECTED. */
+  async settled(ids: string[], timeoutMs = 60_000): Promise<Trade[]> {
+    const result = new Map<string, Trade>();
+    await waitUntil(`${ids.length} trades to settle`, timeoutMs, async () => {
+      for (const id of ids) {
+        if (result.has(id)) continue;
+        const trade = await this.get<Trade>(`/trades/${id}`);
+        if (trade.status === TradeStatus.Pending) return false;
+        result.set(id, trade);
+      }
+      return true;
+    });
+    return ids.map((id) => result.get(id) as Trade);
+  }
+}
+
+export async function waitUntil(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export function uniqueAccount(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
+}
