@@ -1,4 +1,4 @@
-import { KafkaTopic, PnlResponse, PositionsResponse, Trade } from '@lotwise/contracts';
+import { KafkaTopic, LotwiseStreamEvent, PnlResponse, PositionsResponse, Trade } from '@lotwise/contracts';
 import { Pool } from 'pg';
 import { compareBooksWithReplay } from './support/books';
 import { deadLetters, matcherCaughtUp, produceRaw } from './support/kafka';
@@ -219,6 +219,45 @@ describe('trade pipeline (real PostgreSQL + Kafka)', () => {
         }),
       ]),
     );
+  });
+
+  it('streams a trade from submitted to settled over GET /events', async () => {
+    const account = uniqueAccount('sse');
+    const controller = new AbortController();
+    const response = await fetch(`${api.baseUrl}/events?account=${account}`, { signal: controller.signal });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const seen: LotwiseStreamEvent[] = [];
+    const reading = (async () => {
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += new TextDecoder().decode(value);
+        const lines = buffer.split('\n');
+        buffer = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line.startsWith('data: ')) seen.push(JSON.parse(line.slice(6)) as LotwiseStreamEvent);
+        }
+        if (seen.some((e) => e.type === 'trade.settled')) return;
+      }
+    })();
+    // Another account's trade must not reach this stream.
+    await api.submit({ account: uniqueAccount('other'), symbol: 'SSE', qty: '1', price: '1' });
+    const trade = await api.submit({ account, symbol: 'SSE', qty: '-1', price: '1' });
+    await Promise.race([reading, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    controller.abort();
+
+    expect(seen.map((e) => e.type)).toEqual(['trade.submitted', 'trade.settled']);
+    expect(seen[0]).toMatchObject({ trade: { id: trade.id, status: 'PENDING' } });
+    expect(seen[1]).toMatchObject({
+      settlement: {
+        tradeId: trade.id,
+        account,
+        status: 'REJECTED',
+        rejectReason: 'insufficient quantity: open 0, sell 1',
+      },
+    });
   });
 
   describe('bad input', () => {

@@ -13,6 +13,7 @@ import { BadRequestException, ConflictException, Injectable, NotFoundException }
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
+import { TradeEventsService } from '../events/trade-events.service';
 import { OutboxRelayService } from '../outbox/outbox-relay.service';
 import { ListTradesQueryDto } from './dto/list-trades-query.dto';
 import { SubmitTradeDto } from './dto/submit-trade.dto';
@@ -31,6 +32,7 @@ export class TradesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly relay: OutboxRelayService,
+    private readonly events: TradeEventsService,
   ) {}
 
   async submit(dto: SubmitTradeDto, receivedAt = new Date()): Promise<SubmitResult> {
@@ -62,7 +64,9 @@ export class TradesService {
         return entity;
       });
       this.relay.kick();
-      return { trade: toTrade(saved), created: true };
+      const accepted = toTrade(saved);
+      this.events.tradeSubmitted(accepted);
+      return { trade: accepted, created: true };
     } catch (error) {
       // Two requests with one clientTradeId raced: the loser answers like a retry.
       if (trade.clientTradeId !== null && isUniqueViolation(error)) {

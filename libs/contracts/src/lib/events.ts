@@ -1,5 +1,5 @@
 import { DecimalString, IsoTimestamp } from './decimal';
-import { TradeStatus } from './trade';
+import { Trade, TradeStatus } from './trade';
 
 /**
  * Published by the api for every accepted trade, keyed by `account|symbol` so that one
@@ -42,3 +42,9 @@ export interface TradeDeadLetterEvent {
 export function tradeMessageKey(account: string, symbol: string): string {
   return `${account}|${symbol}`;
 }
+
+/** What `GET /events` (Server-Sent Events) streams to the dashboard, one JSON object per `data:` line. */
+export type LotwiseStreamEvent =
+  | { type: 'trade.submitted'; trade: Trade }
+  | { type: 'trade.settled'; settlement: TradeSettledEvent }
+  | { type: 'heartbeat'; at: IsoTimestamp };
