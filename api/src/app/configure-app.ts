@@ -1,7 +1,8 @@
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
+import { StrictValidationPipe } from './strict-validation.pipe';
 
 /** Everything main.ts sets up on the app, shared with the tests so they exercise the same pipeline. */
 export function configureApp(app: NestExpressApplication): INestApplication {
@@ -14,7 +15,7 @@ export function configureApp(app: NestExpressApplication): INestApplication {
   );
   app.enableCors({ origin: (process.env['CORS_ORIGINS'] || 'http://localhost:3000').split(',') });
   app.useGlobalPipes(
-    new ValidationPipe({
+    new StrictValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

@@ -282,6 +282,8 @@ describe('trade pipeline (real PostgreSQL + Kafka)', () => {
       ['account with space', 'account', { ...valid, account: 'my account' }],
       ['clientTradeId too long', 'clientTradeId', { ...valid, clientTradeId: 'x'.repeat(129) }],
       ['unknown field', 'fee', { ...valid, fee: '1' }],
+      ['unknown field named like a prototype key', 'toString', { ...valid, toString: 1 }],
+      ['null for an optional field', 'clientTradeId', { ...valid, clientTradeId: null }],
       ['malformed JSON', 'JSON', '{"symbol": "AAPL",'],
     ];
 

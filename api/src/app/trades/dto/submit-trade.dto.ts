@@ -2,7 +2,10 @@ import { SubmitTradeRequest, TRADE_FIELD_RULES } from '@lotwise/contracts';
 import { IsLotwiseDecimal } from '@lotwise/server-core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDefined, IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
+import { IsDefined, IsISO8601, IsString, Matches, ValidateIf } from 'class-validator';
+
+// Optional fields may be left out; an explicit null is refused like any other wrong type.
+const IsAbsentOr = () => ValidateIf((_object: object, value: unknown) => value !== undefined);
 
 const upperCase = ({ value }: { value: unknown }) =>
   typeof value === 'string' ? value.trim().toUpperCase() : value;
@@ -43,7 +46,7 @@ export class SubmitTradeDto implements SubmitTradeRequest {
     description:
       'When the trade was executed (ISO-8601 with a time zone). Defaults to the time the api received it.',
   })
-  @IsOptional()
+  @IsAbsentOr()
   @IsString({ message: 'executedAt must be an ISO-8601 timestamp string' })
   @IsISO8601({ strict: true, strictSeparator: true }, { message: 'executedAt must be an ISO-8601 timestamp' })
   @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/, {
@@ -52,7 +55,7 @@ export class SubmitTradeDto implements SubmitTradeRequest {
   executedAt?: string;
 
   @ApiPropertyOptional({ example: 'default', description: "1–64 characters of A–Z, a–z, 0–9, '_', '-'" })
-  @IsOptional()
+  @IsAbsentOr()
   @IsString({ message: 'account must be a string' })
   @Matches(TRADE_FIELD_RULES.accountPattern, {
     message: "account must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'",
@@ -64,7 +67,7 @@ export class SubmitTradeDto implements SubmitTradeRequest {
     description:
       'Your idempotency key (1–128 printable characters): resending it with the same body returns the same trade.',
   })
-  @IsOptional()
+  @IsAbsentOr()
   @IsString({ message: 'clientTradeId must be a string' })
   @Matches(/^[\x20-\x7E]{1,128}$/, { message: 'clientTradeId must be 1-128 printable ASCII characters' })
   clientTradeId?: string;
