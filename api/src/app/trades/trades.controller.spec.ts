@@ -21,6 +21,13 @@ const trade: Trade = {
 
 const validBody = { symbol: 'AAPL', qty: '100', price: '150.25' };
 
+/** A copy of the object without one field, as a client that left it out would send it. */
+function without<T extends object>(value: T, field: keyof T): Partial<T> {
+  const copy: Partial<T> = { ...value };
+  delete copy[field];
+  return copy;
+}
+
 interface HttpResult {
   status: number;
   body: unknown;
@@ -37,7 +44,10 @@ describe('TradesController over HTTP', () => {
     const moduleRef = await Test.createTestingModule({
       controllers: [TradesController],
       providers: [{ provide: TradesService, useValue: { submit, get, list } }],
-    }).compile();
+    })
+      // Nest logs the body parser's 413 as an unhandled error; the status is what is tested.
+      .setLogger({ log: () => undefined, warn: () => undefined, error: () => undefined })
+      .compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
     configureApp(app);
     await app.init();
@@ -110,7 +120,7 @@ describe('TradesController over HTTP', () => {
       });
     });
 
-    const { symbol: _symbol, ...withoutSymbol } = validBody;
+    const withoutSymbol = without(validBody, 'symbol');
     it.each<[string, unknown, string]>([
       ['a missing symbol', withoutSymbol, 'symbol'],
       ['a symbol of 17 characters', { ...validBody, symbol: 'ABCDEFGHIJKLMNOPQ' }, 'symbol'],
@@ -139,8 +149,20 @@ describe('TradesController over HTTP', () => {
         'executedAt must include a time and a time zone',
       ],
       ['an account with spaces', { ...validBody, account: 'my account' }, 'account'],
-      ['a clientTradeId of 129 characters', { ...validBody, clientTradeId: 'x'.repeat(129) }, 'clientTradeId'],
+      [
+        'a clientTradeId of 129 characters',
+        { ...validBody, clientTradeId: 'x'.repeat(129) },
+        'clientTradeId',
+      ],
       ['an unknown field', { ...validBody, foo: 1 }, 'property foo should not exist'],
+      [
+        'a field named like an Object method',
+        { ...validBody, toString: 1 },
+        'property toString should not exist',
+      ],
+      ['an explicit null executedAt', { ...validBody, executedAt: null }, 'executedAt'],
+      ['an explicit null account', { ...validBody, account: null }, 'account'],
+      ['an explicit null clientTradeId', { ...validBody, clientTradeId: null }, 'clientTradeId'],
     ])('rejects %s with 400 naming the field', async (_label, body, field) => {
       const result = await post(body);
       expect(result).toEqual({ status: 400, body: badRequestNaming(field) });
@@ -152,6 +174,7 @@ describe('TradesController over HTTP', () => {
       ['price 0', { ...validBody, price: '0' }],
       ['executedAt without a time zone', { ...validBody, executedAt: '2026-11-25T10:00:00' }],
       ['an unknown field', { ...validBody, foo: 1 }],
+      ['an explicit null executedAt', { ...validBody, executedAt: null }],
     ])('never calls the service for %s', async (_label, body) => {
       await post(body);
       expect(submit).not.toHaveBeenCalled();

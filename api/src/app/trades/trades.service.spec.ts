@@ -1,0 +1,364 @@
+import { KafkaTopic, Trade, TradeStatus, TradeSubmittedEvent } from '@lotwise/contracts';
+import { OutboxEntity, TradeEntity } from '@lotwise/server-data';
+import { BadRequestException, ConflictException, NotFoundException } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { QueryFailedError } from 'typeorm';
+import { TradeEventsService } from '../events/trade-events.service';
+import { OutboxRelayService } from '../outbox/outbox-relay.service';
+import { SubmitTradeDto } from './dto/submit-trade.dto';
+import { TradesService } from './trades.service';
+
+type OutboxRow = Pick<OutboxEntity, 'topic' | 'messageKey' | 'payload'>;
+
+/**
+ * An in-memory stand-in for the two tables TradesService writes. Rows written inside `transaction`
+ * become visible only when the callback resolves (commit) and are dropped when it throws (rollback).
+ */
+class FakeDatabase {
+  readonly trades: TradeEntity[] = [];
+  readonly outbox: OutboxRow[] = [];
+  /** 'commit' and 'kick' in the order they happened. */
+  readonly timeline: string[] = [];
+  private nextId = 42;
+  /** A concurrent request that commits the given trade just before ours inserts. */
+  racingTrade: TradeEntity | null = null;
+  failOutboxInsert: Error | null = null;
+
+  readonly dataSource = {
+    getRepository: (entity: unknown) => {
+      if (entity !== TradeEntity) throw new Error('only trades are read outside a transaction');
+      return { findOneBy: async (where: Partial<TradeEntity>) => this.findTrade(where) };
+    },
+    transaction: async <T>(work: (manager: unknown) => Promise<T>): Promise<T> => {
+      const staged = { trades: [] as TradeEntity[], outbox: [] as OutboxRow[] };
+      const manager = {
+        getRepository: (entity: unknown) => {
+          if (entity === TradeEntity) {
+            return {
+              create: (fields: Partial<TradeEntity>) => Object.assign(new TradeEntity(), fields),
+              save: async (trade: TradeEntity) => this.insertTrade(trade, staged.trades),
+            };
+          }
+          if (entity === OutboxEntity) {
+            return {
+              insert: async (row: OutboxRow) => {
+                if (this.failOutboxInsert) throw this.failOutboxInsert;
+                staged.outbox.push(row);
+              },
+            };
+          }
+          throw new Error('unexpected entity');
+        },
+      };
+      const result = await work(manager);
+      this.trades.push(...staged.trades);
+      this.outbox.push(...staged.outbox);
+      this.timeline.push('commit');
+      return result;
+    },
+  };
+
+  private async findTrade(where: Partial<TradeEntity>): Promise<TradeEntity | null> {
+    if (where.id !== undefined && !isBigint(where.id)) {
+      // What PostgreSQL answers for a bigint column compared with text that is no bigint.
+      throw new QueryFailedError(
+        'SELECT',
+        [where.id],
+        Object.assign(new Error('invalid input'), { code: '22P02' }),
+      );
+    }
+    const entries = Object.entries(where) as [keyof TradeEntity, unknown][];
+    return this.trades.find((trade) => entries.every(([key, value]) => trade[key] === value)) ?? null;
+  }
+
+  private async insertTrade(trade: TradeEntity, staged: TradeEntity[]): Promise<TradeEntity> {
+    if (this.racingTrade) {
+      this.trades.push(this.racingTrade);
+      this.racingTrade = null;
+      throw new QueryFailedError(
+        'INSERT INTO trades',
+        [],
+        Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }),
+      );
+    }
+    const saved = Object.assign(new TradeEntity(), trade, {
+      id: String(this.nextId++),
+      rejectReason: null,
+      settledAt: null,
+    });
+    staged.push(saved);
+    return saved;
+  }
+}
+
+const receivedAt = new Date('2026-11-25T14:30:00.120Z');
+
+function dto(fields: Partial<SubmitTradeDto> = {}): SubmitTradeDto {
+  return Object.assign(new SubmitTradeDto(), { symbol: 'AAPL', qty: '100', price: '150.25', ...fields });
+}
+
+describe('TradesService', () => {
+  let db: FakeDatabase;
+  let service: TradesService;
+  /** Trades announced on the live feed behind GET /events. */
+  let announced: Trade[];
+
+  beforeEach(async () => {
+    db = new FakeDatabase();
+    announced = [];
+    const relay = { kick: () => db.timeline.push('kick') };
+    const feed = { tradeSubmitted: (trade: Trade) => announced.push(trade) };
+    const moduleRef = await Test.createTestingModule({
+      providers: [
+        TradesService,
+        { provide: getDataSourceToken(), useValue: db.dataSource },
+        { provide: OutboxRelayService, useValue: relay },
+        { provide: TradeEventsService, useValue: feed },
+      ],
+    }).compile();
+    service = moduleRef.get(TradesService);
+  });
+
+  describe('submit', () => {
+    it('records a new trade as PENDING and reports it created', async () => {
+      const result = await service.submit(dto(), receivedAt);
+      expect(result).toEqual({
+        created: true,
+        trade: {
+          id: '42',
+          account: 'default',
+          symbol: 'AAPL',
+          qty: '100',
+          price: '150.25',
+          executedAt: receivedAt.toISOString(),
+          receivedAt: receivedAt.toISOString(),
+          status: TradeStatus.Pending,
+        },
+      });
+      expect(db.trades).toHaveLength(1);
+      expect(db.trades[0]?.status).toBe(TradeStatus.Pending);
+    });
+
+    it('stores decimals in canonical form, whether sent as strings or numbers', async () => {
+      await service.submit(dto({ qty: '100.50', price: 150 }), receivedAt);
+      expect(db.trades[0]).toMatchObject({ qty: '100.5', price: '150' });
+    });
+
+    it('stores a sell with its sign and without leading zeros', async () => {
+      await service.submit(dto({ qty: '-007.250', price: '0.10' }), receivedAt);
+      expect(db.trades[0]).toMatchObject({ qty: '-7.25', price: '0.1' });
+    });
+
+    it("uses the 'default' account when none is given", async () => {
+      await service.submit(dto(), receivedAt);
+      expect(db.trades[0]?.account).toBe('default');
+    });
+
+    it('keeps the given account', async () => {
+      await service.submit(dto({ account: 'alice' }), receivedAt);
+      expect(db.trades[0]?.account).toBe('alice');
+    });
+
+    it('uses the time the request was received when executedAt is omitted', async () => {
+      await service.submit(dto(), receivedAt);
+      expect(db.trades[0]?.executedAt.toISOString()).toBe('2026-11-25T14:30:00.120Z');
+      expect(db.trades[0]?.receivedAt.toISOString()).toBe('2026-11-25T14:30:00.120Z');
+    });
+
+    it('stores a given executedAt as the instant it names, whatever its offset', async () => {
+      await service.submit(dto({ executedAt: '2026-11-25T15:00:00+01:00' }), receivedAt);
+      expect(db.trades[0]?.executedAt.toISOString()).toBe('2026-11-25T14:00:00.000Z');
+    });
+
+    it('accepts an executedAt up to five minutes ahead of the clock', async () => {
+      const executedAt = new Date(receivedAt.getTime() + 5 * 60 * 1000).toISOString();
+      await expect(service.submit(dto({ executedAt }), receivedAt)).resolves.toMatchObject({ created: true });
+    });
+
+    it('rejects an executedAt more than five minutes in the future, naming the field', async () => {
+      const executedAt = new Date(receivedAt.getTime() + 5 * 60 * 1000 + 1).toISOString();
+      const attempt = service.submit(dto({ executedAt }), receivedAt);
+      await expect(attempt).rejects.toBeInstanceOf(BadRequestException);
+      await expect(attempt).rejects.toMatchObject({
+        response: { message: [expect.stringContaining('executedAt')] },
+      });
+      expect(db.trades).toEqual([]);
+      expect(db.outbox).toEqual([]);
+    });
+
+    it('writes one trades.submitted.v1 outbox row keyed by account|symbol', async () => {
+      await service.submit(dto({ account: 'alice', symbol: 'MSFT' }), receivedAt);
+      expect(db.outbox).toEqual([
+        expect.objectContaining({ topic: KafkaTopic.TradeSubmitted, messageKey: 'alice|MSFT' }),
+      ]);
+    });
+
+    it('puts the recorded trade, canonical, in the outbox payload', async () => {
+      await service.submit(
+        dto({ qty: '100.50', price: 150, executedAt: '2026-11-25T14:29:00Z' }),
+        receivedAt,
+      );
+      const expected: TradeSubmittedEvent = {
+        eventVersion: 1,
+        tradeId: '42',
+        account: 'default',
+        symbol: 'AAPL',
+        qty: '100.5',
+        price: '150',
+        executedAt: '2026-11-25T14:29:00.000Z',
+        receivedAt: '2026-11-25T14:30:00.120Z',
+      };
+      expect(db.outbox[0]?.payload).toEqual(expected);
+    });
+
+    it('wakes the outbox relay after the transaction commits', async () => {
+      await service.submit(dto(), receivedAt);
+      expect(db.timeline).toEqual(['commit', 'kick']);
+    });
+
+    it('neither records the trade nor wakes the relay when the outbox insert fails', async () => {
+      db.failOutboxInsert = new Error('outbox unavailable');
+      await expect(service.submit(dto(), receivedAt)).rejects.toThrow('outbox unavailable');
+      expect(db.trades).toEqual([]);
+      expect(db.timeline).toEqual([]);
+    });
+
+    it('announces the accepted trade on the live feed', async () => {
+      const { trade } = await service.submit(dto(), receivedAt);
+      expect(announced).toEqual([trade]);
+    });
+
+    it('announces nothing when the trade is not recorded', async () => {
+      db.failOutboxInsert = new Error('outbox unavailable');
+      await expect(service.submit(dto(), receivedAt)).rejects.toThrow();
+      expect(announced).toEqual([]);
+    });
+
+    describe('with a clientTradeId', () => {
+      const first = { clientTradeId: 'order-1', qty: '100.50', executedAt: '2026-11-25T14:00:00Z' };
+
+      it('answers a resend with the same body with the existing trade, created: false', async () => {
+        const original = await service.submit(dto(first), receivedAt);
+        const resend = await service.submit(dto(first), new Date(receivedAt.getTime() + 1000));
+        expect(resend).toEqual({ trade: original.trade, created: false });
+      });
+
+      it('does not record or publish a resend a second time', async () => {
+        await service.submit(dto(first), receivedAt);
+        db.timeline.length = 0;
+        await service.submit(dto(first), receivedAt);
+        expect(db.trades).toHaveLength(1);
+        expect(db.outbox).toHaveLength(1);
+        expect(db.timeline).toEqual([]);
+        expect(announced).toHaveLength(1);
+      });
+
+      it('treats equal decimals and instants written differently as the same body', async () => {
+        await service.submit(dto(first), receivedAt);
+        const resend = await service.submit(
+          dto({ ...first, qty: 100.5, symbol: 'AAPL', executedAt: '2026-11-25T15:00:00+01:00' }),
+          receivedAt,
+        );
+        expect(resend.created).toBe(false);
+      });
+
+      it('matches a resend that omits executedAt again, though it arrives later', async () => {
+        await service.submit(dto({ clientTradeId: 'order-2' }), receivedAt);
+        const resend = await service.submit(
+          dto({ clientTradeId: 'order-2' }),
+          new Date(receivedAt.getTime() + 60_000),
+        );
+        expect(resend.created).toBe(false);
+      });
+
+      it.each<[string, Partial<SubmitTradeDto>]>([
+        ['qty', { qty: '101' }],
+        ['price', { price: '150.26' }],
+        ['symbol', { symbol: 'MSFT' }],
+        ['executedAt', { executedAt: '2026-11-25T14:00:01Z' }],
+      ])('rejects a resend with a different %s with ConflictException', async (_field, change) => {
+        await service.submit(dto(first), receivedAt);
+        await expect(service.submit(dto({ ...first, ...change }), receivedAt)).rejects.toBeInstanceOf(
+          ConflictException,
+        );
+        expect(db.trades).toHaveLength(1);
+        expect(db.outbox).toHaveLength(1);
+      });
+
+      it('keeps clientTradeIds separate per account', async () => {
+        await service.submit(dto(first), receivedAt);
+        const other = await service.submit(dto({ ...first, account: 'bob' }), receivedAt);
+        expect(other.created).toBe(true);
+        expect(db.trades).toHaveLength(2);
+      });
+
+      it('answers the loser of a concurrent insert like a resend', async () => {
+        db.racingTrade = await recordedElsewhere(first);
+        const result = await service.submit(dto(first), receivedAt);
+        expect(result).toEqual({ trade: expect.objectContaining({ id: '7' }), created: false });
+        expect(db.outbox).toEqual([]);
+      });
+
+      it('answers the loser of a concurrent insert with a different body with ConflictException', async () => {
+        db.racingTrade = await recordedElsewhere({ ...first, qty: '1' });
+        await expect(service.submit(dto(first), receivedAt)).rejects.toBeInstanceOf(ConflictException);
+      });
+    });
+  });
+
+  describe('get', () => {
+    it('returns the trade in canonical form', async () => {
+      db.trades.push(tradeRow({ id: '5', qty: '100.000', price: '150.2500' }));
+      await expect(service.get('5')).resolves.toMatchObject({ id: '5', qty: '100', price: '150.25' });
+    });
+
+    it.each(['99', 'abc', '1; DROP TABLE trades', '1234567890123456789012'])(
+      'throws NotFoundException for %p',
+      async (id) => {
+        await expect(service.get(id)).rejects.toBeInstanceOf(NotFoundException);
+      },
+    );
+  });
+
+  /** What another api instance would have committed for the same request: a row with its own id. */
+  async function recordedElsewhere(fields: Partial<SubmitTradeDto>): Promise<TradeEntity> {
+    const elsewhere = new FakeDatabase();
+    const moduleRef = await Test.createTestingModule({
+      providers: [
+        TradesService,
+        { provide: getDataSourceToken(), useValue: elsewhere.dataSource },
+        { provide: OutboxRelayService, useValue: { kick: () => undefined } },
+        { provide: TradeEventsService, useValue: { tradeSubmitted: () => undefined } },
+      ],
+    }).compile();
+    await moduleRef.get(TradesService).submit(dto(fields), receivedAt);
+    const row = elsewhere.trades[0];
+    if (!row) throw new Error('the other instance recorded nothing');
+    return Object.assign(new TradeEntity(), row, { id: '7' });
+  }
+});
+
+function isBigint(value: string): boolean {
+  return (
+    /^-?\d+$/.test(value) && BigInt(value) <= 9223372036854775807n && BigInt(value) >= -9223372036854775808n
+  );
+}
+
+function tradeRow(fields: Partial<TradeEntity>): TradeEntity {
+  return Object.assign(new TradeEntity(), {
+    id: '1',
+    account: 'default',
+    symbol: 'AAPL',
+    qty: '100',
+    price: '150',
+    executedAt: new Date('2026-11-25T14:00:00Z'),
+    receivedAt: new Date('2026-11-25T14:00:00Z'),
+    status: TradeStatus.Pending,
+    rejectReason: null,
+    settledAt: null,
+    clientTradeId: null,
+    requestHash: null,
+    ...fields,
+  });
+}
