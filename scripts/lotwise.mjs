@@ -25,7 +25,7 @@ main().catch((error) => {
 async function main() {
   if (!['start', 'stop', 'test', 'db-init', 'kafka-init'].includes(command)) {
     console.log(
-      'usage: node scripts/lotwise.mjs start | stop | test [--integration-only] | db-init | kafka-init',
+      'usage: node scripts/lotwise.mjs start | stop | test [--integration-only] [--faults-only] [--no-faults] | db-init | kafka-init',
     );
     process.exit(command === 'help' ? 0 : 2);
   }
@@ -315,7 +315,7 @@ function supervise(name, cmd, args, env) {
 // ---------------------------------------------------------------- test
 
 async function test() {
-  if (!flags.has('--integration-only')) {
+  if (!flags.has('--integration-only') && !flags.has('--faults-only')) {
     log('unit tests');
     run(bin('nx'), ['run-many', '-t', 'test', '--outputStyle=static', '--parallel=2']);
   }
@@ -333,12 +333,25 @@ async function test() {
     LOTWISE_ROOT: root,
   };
   try {
-    log('integration tests against real PostgreSQL and Kafka');
-    run(
-      bin('nx'),
-      ['run-many', '-t', 'integration', '--outputStyle=static', '--parallel=1', '--skip-nx-cache'],
-      { env },
-    );
+    if (!flags.has('--faults-only')) {
+      log('integration tests against real PostgreSQL and Kafka');
+      run(
+        bin('nx'),
+        ['run-many', '-t', 'integration', '--outputStyle=static', '--parallel=1', '--skip-nx-cache'],
+        {
+          env,
+        },
+      );
+    }
+    if (!flags.has('--no-faults')) {
+      // Stops the broker and (when local) restarts PostgreSQL underneath streams of trades.
+      log('fault-injection suite');
+      run(
+        bin('nx'),
+        ['run-many', '-t', 'faults', '--outputStyle=static', '--parallel=1', '--skip-nx-cache'],
+        { env },
+      );
+    }
   } finally {
     if (kafka.started) run('bash', [join(root, 'scripts/kafka/kafka.sh'), 'stop'], { env: kafka.env });
   }

@@ -18,7 +18,8 @@ async function bootstrap(): Promise<void> {
         client: kafkaClientConfig(kafka, `lotwise-matcher-${process.pid}`),
         // A short session lets the group hand a crashed instance's partitions to the others within seconds.
         consumer: {
-          groupId: MATCHER_CONSUMER_GROUP,
+          // Overridable only to re-consume a topic from scratch in a separate group (fault-injection tests).
+          groupId: process.env['MATCHER_CONSUMER_GROUP'] || MATCHER_CONSUMER_GROUP,
           allowAutoTopicCreation: false,
           sessionTimeout: 10_000,
           heartbeatInterval: 1000,

@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { BadRequestException, INestApplication, PayloadTooLargeException } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
@@ -7,6 +7,15 @@ import { StrictValidationPipe } from './strict-validation.pipe';
 /** Everything main.ts sets up on the app, shared with the tests so they exercise the same pipeline. */
 export function configureApp(app: NestExpressApplication): INestApplication {
   app.useBodyParser('json', { limit: '64kb' });
+  // body-parser's own errors become Nest exceptions, so they carry the usual { statusCode, message, error }.
+  app.use((error: unknown, _req: unknown, _res: unknown, next: (error?: unknown) => void) => {
+    const type = (error as { type?: unknown } | null)?.type;
+    if (type === 'entity.too.large') return next(new PayloadTooLargeException('request body is over 64 KB'));
+    if (type === 'entity.parse.failed') {
+      return next(new BadRequestException([`body is not valid JSON: ${(error as Error).message}`]));
+    }
+    return next(error);
+  });
   app.use(
     helmet({
       // Swagger UI at /docs runs inline scripts; everything else keeps helmet's defaults.

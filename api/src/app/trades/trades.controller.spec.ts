@@ -45,7 +45,6 @@ describe('TradesController over HTTP', () => {
       controllers: [TradesController],
       providers: [{ provide: TradesService, useValue: { submit, get, list } }],
     })
-      // Nest logs the body parser's 413 as an unhandled error; the status is what is tested.
       .setLogger({ log: () => undefined, warn: () => undefined, error: () => undefined })
       .compile();
     app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
@@ -204,13 +203,22 @@ describe('TradesController over HTTP', () => {
     it('rejects malformed JSON with 400', async () => {
       const result = await post('{"symbol": "AAPL", "qty": ');
       expect(result.status).toBe(400);
-      expect(result.body).toEqual(expect.objectContaining({ statusCode: 400, error: 'Bad Request' }));
+      expect(result.body).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: [expect.stringMatching(/^body is not valid JSON: /)],
+      });
       expect(submit).not.toHaveBeenCalled();
     });
 
-    it('rejects a body over 64 KB with 413', async () => {
+    it('rejects a body over 64 KB with 413 in the usual error shape', async () => {
       const result = await post({ ...validBody, clientTradeId: 'x'.repeat(70 * 1024) });
       expect(result.status).toBe(413);
+      expect(result.body).toEqual({
+        statusCode: 413,
+        error: 'Payload Too Large',
+        message: 'request body is over 64 KB',
+      });
       expect(submit).not.toHaveBeenCalled();
     });
 

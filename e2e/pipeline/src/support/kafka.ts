@@ -9,14 +9,14 @@ export const kafka = new Kafka({
 });
 
 /** Waits until the matcher group has committed everything on the topic: nothing left to (re)process. */
-export async function matcherCaughtUp(timeoutMs = 60_000): Promise<void> {
+export async function matcherCaughtUp(timeoutMs = 60_000, groupId = MATCHER_CONSUMER_GROUP): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     await waitUntil('the matcher group to commit every message', timeoutMs, async () => {
       const ends = await admin.fetchTopicOffsets(KafkaTopic.TradeSubmitted);
       const [committed] = await admin.fetchOffsets({
-        groupId: MATCHER_CONSUMER_GROUP,
+        groupId,
         topics: [KafkaTopic.TradeSubmitted],
       });
       return ends.every((end) => {

@@ -48,10 +48,14 @@ export async function startApi(port: number): Promise<AppProcess> {
   return app;
 }
 
-export async function startMatcher(healthPort: number): Promise<AppProcess> {
+export async function startMatcher(
+  healthPort: number,
+  env: Record<string, string> = {},
+): Promise<AppProcess> {
   const app = startNode(`matcher-${healthPort}`, 'dist/matcher/main.js', {
     MATCHER_HTTP_PORT: String(healthPort),
     HOST: '127.0.0.1',
+    ...env,
   });
   await waitUntil(`matcher on :${healthPort}`, 60_000, async () => {
     if (app.child.exitCode !== null) throw new Error(`matcher exited with ${app.child.exitCode}`);

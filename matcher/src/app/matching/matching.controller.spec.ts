@@ -65,6 +65,8 @@ class FakeDelivery {
   readonly commits: TopicPartitionOffsetAndMetadata[][] = [];
   readonly seeks: { topic: string; partition: number; offset: string }[] = [];
   heartbeats = 0;
+  /** Produces to this topic fail with a non-transient error. */
+  failingTopic: KafkaTopic | null = null;
   readonly rawValue: string;
   readonly context: KafkaContext;
 
@@ -90,6 +92,7 @@ class FakeDelivery {
     };
     const producer = {
       send: async (record: ProducerRecord) => {
+        if (record.topic === this.failingTopic) throw new Error(`cannot produce to ${record.topic}`);
         this.log.push(`send ${record.topic}`);
         this.sent.push(record);
         return [];
@@ -164,7 +167,12 @@ describe('MatchingController', () => {
     it('settles the trade the event names', async () => {
       settle.mockResolvedValue(applied());
       await handle(new FakeDelivery(event), event);
-      expect(settle).toHaveBeenCalledWith('7');
+      expect(settle).toHaveBeenCalledWith('7', {
+        account: event.account,
+        symbol: event.symbol,
+        qty: event.qty,
+        price: event.price,
+      });
     });
 
     it('announces the outcome on trades.settled.v1, keyed by account|symbol', async () => {
@@ -282,13 +290,14 @@ describe('MatchingController', () => {
   });
 
   describe('an event the recorded trade contradicts', () => {
-    it('is dead-lettered when its qty differs from the recorded trade', async () => {
-      settle.mockResolvedValue(applied({ qty: '90' }));
+    it('is dead-lettered, with nothing settled or announced, when the service finds a mismatch', async () => {
+      settle.mockRejectedValue(new PermanentMatchingError('event does not match recorded trade 7'));
       const delivery = new FakeDelivery(event);
       await handle(delivery, event);
       expect(delivery.produced<TradeDeadLetterEvent>(KafkaTopic.TradeDeadLetter)).toEqual([
         expect.objectContaining({ error: expect.stringMatching(/does not match recorded trade 7/) }),
       ]);
+      expect(delivery.produced(KafkaTopic.TradeSettled)).toEqual([]);
       expect(delivery.commits).toHaveLength(1);
     });
 
@@ -301,6 +310,32 @@ describe('MatchingController', () => {
         expect.objectContaining({ error: 'trade 7 is not recorded' }),
       ]);
       expect(delivery.commits).toHaveLength(1);
+    });
+  });
+
+  describe('a failure after the trade is settled', () => {
+    it('rewinds to the message instead of dead-lettering or committing it', async () => {
+      settle.mockResolvedValue(applied());
+      const delivery = new FakeDelivery(event);
+      delivery.failingTopic = KafkaTopic.TradeSettled;
+      await handle(delivery, event);
+      expect(delivery.produced(KafkaTopic.TradeDeadLetter)).toEqual([]);
+      expect(delivery.commits).toEqual([]);
+      expect(delivery.seeks).toEqual([
+        { topic: KafkaTopic.TradeSubmitted, partition: PARTITION, offset: OFFSET },
+      ]);
+    });
+  });
+
+  describe('a dead letter that cannot be written', () => {
+    it('rewinds to the message rather than letting a later commit skip it', async () => {
+      const delivery = new FakeDelivery('not json');
+      delivery.failingTopic = KafkaTopic.TradeDeadLetter;
+      await handle(delivery, 'not json');
+      expect(delivery.commits).toEqual([]);
+      expect(delivery.seeks).toEqual([
+        { topic: KafkaTopic.TradeSubmitted, partition: PARTITION, offset: OFFSET },
+      ]);
     });
   });
 

@@ -1,12 +1,12 @@
 import { KafkaTopic, TradeDeadLetterEvent, TradeSettledEvent, tradeMessageKey } from '@lotwise/contracts';
-import { canonicalNumeric, TradeEntity } from '@lotwise/server-data';
+import { TradeEntity } from '@lotwise/server-data';
 import { Controller, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { TradeSubmittedEventDto } from './dto/trade-submitted-event.dto';
 import { isTransient, PermanentMatchingError } from './matching.errors';
-import { MatchingService } from './matching.service';
+import { ExpectedTrade, MatchingService, Settlement } from './matching.service';
 
 /** Attempts for an error that is neither transient nor known to be permanent, before the trade is rejected. */
 const MAX_UNEXPECTED_ATTEMPTS = 5;
@@ -40,30 +40,40 @@ export class MatchingController implements OnApplicationShutdown {
     if (blocked !== undefined && offset > blocked) return;
     this.abandoned.delete(partition);
     const where = `${context.getTopic()}[${partition}]@${offset}`;
+    let settled: Settlement | null;
     try {
       const event = await parseEvent(payload);
-      const settled = await this.withRetries(where, context, event.tradeId, async () => {
-        const { trade, changed } = await this.matching.settle(event.tradeId);
-        assertMatches(event, trade);
-        return { trade, changed };
-      });
+      // The event is checked against the recorded trade inside the transaction, before anything is written.
+      settled = await this.withRetries(where, context, event.tradeId, () =>
+        this.matching.settle(event.tradeId, expectedTrade(event)),
+      );
+    } catch (error) {
+      if (error instanceof ShuttingDown) return this.abandon(where, context, 'shutting down');
+      return this.deadLetter(where, context, error);
+    }
+    try {
       if (settled) {
         this.logger.log(
           `${where} trade ${settled.trade.id} ${settled.changed ? settled.trade.status : `already ${settled.trade.status}`}` +
             (settled.trade.rejectReason ? `: ${settled.trade.rejectReason}` : ''),
         );
-        await this.withRetries(where, context, null, () => this.publishSettled(context, settled.trade));
+        const trade = settled.trade;
+        await this.withRetries(where, context, null, () => this.publishSettled(context, trade));
       }
       await this.withRetries(where, context, null, () => commitNext(context));
     } catch (error) {
-      if (error instanceof ShuttingDown) {
-        this.abandoned.set(partition, offset);
-        context.getConsumer().seek({ topic: context.getTopic(), partition, offset: offset.toString() });
-        this.logger.warn(`${where} left uncommitted for redelivery: shutting down`);
-        return;
-      }
-      await this.deadLetter(where, context, error);
+      // The trade is settled; redelivery finds it so, announces it again and commits.
+      this.abandon(where, context, error instanceof ShuttingDown ? 'shutting down' : describe(error));
     }
+  }
+
+  /** Leaves the message uncommitted and rewinds to it, so it is delivered again instead of skipped. */
+  private abandon(where: string, context: KafkaContext, reason: string): void {
+    const partition = context.getPartition();
+    const offset = context.getMessage().offset;
+    this.abandoned.set(partition, BigInt(offset));
+    context.getConsumer().seek({ topic: context.getTopic(), partition, offset });
+    this.logger.warn(`${where} left uncommitted for redelivery: ${reason}`);
   }
 
   /**
@@ -86,7 +96,9 @@ export class MatchingController implements OnApplicationShutdown {
         if (!transient && attempt >= MAX_UNEXPECTED_ATTEMPTS) {
           if (tradeId === null) throw error;
           const reason = `could not be applied: ${describe(error)}`;
-          const trade = await this.matching.rejectUnprocessable(tradeId, reason);
+          const trade = await this.withRetries(where, context, null, () =>
+            this.matching.rejectUnprocessable(tradeId, reason),
+          );
           this.logger.error(
             `${where} trade ${tradeId} rejected after ${attempt} attempts: ${describe(error)}`,
           );
@@ -147,14 +159,13 @@ export class MatchingController implements OnApplicationShutdown {
         await commitNext(context);
       });
     } catch (failure) {
-      if (failure instanceof ShuttingDown) {
-        this.abandoned.set(context.getPartition(), BigInt(message.offset));
-        context
-          .getConsumer()
-          .seek({ topic: context.getTopic(), partition: context.getPartition(), offset: message.offset });
-        return;
-      }
-      this.logger.error(`${where} could not be dead-lettered: ${describe(failure)}`);
+      this.abandon(
+        where,
+        context,
+        failure instanceof ShuttingDown
+          ? 'shutting down'
+          : `could not be dead-lettered: ${describe(failure)}`,
+      );
     }
   }
 }
@@ -174,14 +185,8 @@ async function parseEvent(payload: unknown): Promise<TradeSubmittedEventDto> {
   return dto;
 }
 
-/** The event must describe the trade the api recorded; the database row is the source of truth. */
-function assertMatches(event: TradeSubmittedEventDto, trade: TradeEntity): void {
-  const same =
-    event.account === trade.account &&
-    event.symbol === trade.symbol &&
-    canonicalNumeric(event.qty) === canonicalNumeric(trade.qty) &&
-    canonicalNumeric(event.price) === canonicalNumeric(trade.price);
-  if (!same) throw new PermanentMatchingError(`event does not match recorded trade ${trade.id}`);
+function expectedTrade(event: TradeSubmittedEventDto): ExpectedTrade {
+  return { account: event.account, symbol: event.symbol, qty: event.qty, price: event.price };
 }
 
 function commitNext(context: KafkaContext): Promise<void> {

@@ -25,6 +25,14 @@ export interface Settlement {
   changed: boolean;
 }
 
+/** What the event says the trade is; it must match the recorded row. */
+export interface ExpectedTrade {
+  account: string;
+  symbol: string;
+  qty: string;
+  price: string;
+}
+
 type Outcome = { status: 'APPLIED' } | { status: 'REJECTED'; reason: string };
 
 /** First batch of lots a sell locks; doubled until the sell is covered, so a sell locks only what it consumes. */
@@ -38,7 +46,7 @@ const FIRST_LOT_BATCH = 8;
 export class MatchingService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  settle(tradeId: string): Promise<Settlement> {
+  settle(tradeId: string, expected?: ExpectedTrade): Promise<Settlement> {
     return this.dataSource.transaction(async (manager) => {
       const trade = await manager
         .getRepository(TradeEntity)
@@ -47,6 +55,9 @@ export class MatchingService {
         .where('t.id = :tradeId', { tradeId })
         .getOne();
       if (!trade) throw new PermanentMatchingError(`trade ${tradeId} is not recorded`);
+      if (expected && !sameTrade(trade, expected)) {
+        throw new PermanentMatchingError(`event does not match recorded trade ${trade.id}`);
+      }
       if (trade.status !== TradeStatus.Pending) return { trade, changed: false };
 
       await manager.query(
@@ -278,6 +289,15 @@ export class MatchingService {
       [trade.account, trade.symbol, signedQty, trade.executedAt, trade.id],
     );
   }
+}
+
+function sameTrade(trade: TradeEntity, expected: ExpectedTrade): boolean {
+  return (
+    trade.account === expected.account &&
+    trade.symbol === expected.symbol &&
+    canonicalNumeric(trade.qty) === canonicalNumeric(expected.qty) &&
+    canonicalNumeric(trade.price) === canonicalNumeric(expected.price)
+  );
 }
 
 function isAfterLastApplied(trade: TradeEntity, position: PositionEntity): boolean {

@@ -13,7 +13,9 @@ export class ListTradesQueryDto implements ListTradesQuery {
 
   @ApiPropertyOptional({ example: 'AAPL' })
   @IsOptional()
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value))
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.trim().toUpperCase() : value,
+  )
   @Matches(TRADE_FIELD_RULES.symbolPattern, {
     message: "symbol must be 1-16 characters of A-Z, 0-9, '.' or '-'",
   })
