@@ -25,7 +25,7 @@ const LABELS: Record<ApiState, string> = {
       "
     >
       <span class="api-status__dot" aria-hidden="true"></span>
-      <span class="api-status__label">{{ label() }}</span>
+      <span class="api-status__label phone-hidden">{{ label() }}</span>
     </span>
   `,
   styles: `
