@@ -1,16 +1,34 @@
-import { MATCHER_CONSUMER_GROUP } from '@lotwise/contracts';
-import { kafkaClientConfig, kafkaSettingsFromEnv } from '@lotwise/server-core';
-import { Logger } from '@nestjs/common';
+import {
+  checkConfigurationIfAsked,
+  exitOnStartupFailure,
+  kafkaClientConfig,
+  kafkaProducerConfig,
+  KafkaSettings,
+  SERVER_APP_OPTIONS,
+  SHUTDOWN_SIGNALS,
+} from '@lotwise/server-core';
+import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import type { Consumer } from 'kafkajs';
+import { Logger } from 'nestjs-pino';
+import { MATCHER_ENV_FILE, MatcherEnv } from './app/config/matcher-env';
+import { ConsumerHealthIndicator } from './app/health/consumer-health.indicator';
 import { MatcherModule } from './app/matcher.module';
 
 async function bootstrap(): Promise<void> {
+  checkConfigurationIfAsked(MatcherEnv, MATCHER_ENV_FILE);
   // A hybrid app: the Kafka consumer does the work, a small HTTP listener answers health probes.
-  const app = await NestFactory.create(MatcherModule);
-  app.enableShutdownHooks();
-  const kafka = kafkaSettingsFromEnv();
-  app.connectMicroservice<MicroserviceOptions>(
+  const app = await NestFactory.create(MatcherModule, SERVER_APP_OPTIONS);
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.flushLogs();
+  // SIGTERM: the consumer stops fetching, the trades in flight finish and commit, it leaves the group,
+  // then Kafka and PostgreSQL close and the process exits 0 (see MatchingController.beforeApplicationShutdown).
+  app.enableShutdownHooks(SHUTDOWN_SIGNALS, { useProcessExit: true });
+  const config = app.get<ConfigService<MatcherEnv, true>>(ConfigService);
+  const kafka = app.get(KafkaSettings);
+  const microservice = app.connectMicroservice<MicroserviceOptions>(
     {
       transport: Transport.KAFKA,
       options: {
@@ -18,12 +36,14 @@ async function bootstrap(): Promise<void> {
         client: kafkaClientConfig(kafka, `lotwise-matcher-${process.pid}`),
         // A short session lets the group hand a crashed instance's partitions to the others within seconds.
         consumer: {
-          // Overridable only to re-consume a topic from scratch in a separate group (fault-injection tests).
-          groupId: process.env['MATCHER_CONSUMER_GROUP'] || MATCHER_CONSUMER_GROUP,
+          groupId: config.get('MATCHER_CONSUMER_GROUP', { infer: true }),
           allowAutoTopicCreation: false,
           sessionTimeout: 10_000,
           heartbeatInterval: 1000,
+          // An idle fetch returns within 1 s, so a stopping consumer is not held by a long poll.
+          maxWaitTimeInMs: 1000,
         },
+        producer: kafkaProducerConfig(),
         subscribe: { fromBeginning: true },
         // Offsets are committed by the handler, only after the database transaction commits.
         run: { autoCommit: false, partitionsConsumedConcurrently: 3 },
@@ -32,12 +52,10 @@ async function bootstrap(): Promise<void> {
     { inheritAppConfig: true },
   );
   await app.startAllMicroservices();
-  const port = Number(process.env['MATCHER_HTTP_PORT'] || 3002);
-  await app.listen(port, process.env['HOST'] || '0.0.0.0');
-  Logger.log(`Lotwise matcher consuming from ${kafka.brokers.join(',')}; health on :${port}`, 'Bootstrap');
+  app.get(ConsumerHealthIndicator).watch(microservice.unwrap<[unknown, Consumer, unknown]>()[1]);
+  const port = config.get('MATCHER_HTTP_PORT', { infer: true });
+  await app.listen(port, config.get('HOST', { infer: true }));
+  logger.log(`Lotwise matcher consuming from ${kafka.brokers.join(',')}; health on :${port}`, 'Bootstrap');
 }
 
-bootstrap().catch((error: unknown) => {
-  Logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error), 'Bootstrap');
-  process.exit(1);
-});
+bootstrap().catch(exitOnStartupFailure);

@@ -1,11 +1,17 @@
+import { REQUEST_ID_HEADER } from '@lotwise/server-core';
 import { BadRequestException, INestApplication, PayloadTooLargeException } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { StrictValidationPipe } from './strict-validation.pipe';
 
+export interface AppOptions {
+  /** Browser origins allowed by CORS (CORS_ORIGINS); the dashboard's by default. */
+  corsOrigins?: string[];
+}
+
 /** Everything main.ts sets up on the app, shared with the tests so they exercise the same pipeline. */
-export function configureApp(app: NestExpressApplication): INestApplication {
+export function configureApp(app: NestExpressApplication, options: AppOptions = {}): INestApplication {
   app.useBodyParser('json', { limit: '64kb' });
   // body-parser's own errors become Nest exceptions, so they carry the usual { statusCode, message, error }.
   app.use((error: unknown, _req: unknown, _res: unknown, next: (error?: unknown) => void) => {
@@ -22,7 +28,11 @@ export function configureApp(app: NestExpressApplication): INestApplication {
       contentSecurityPolicy: { directives: { 'script-src': ["'self'", "'unsafe-inline'"] } },
     }),
   );
-  app.enableCors({ origin: (process.env['CORS_ORIGINS'] || 'http://localhost:3000').split(',') });
+  app.enableCors({
+    origin: options.corsOrigins ?? ['http://localhost:3000'],
+    // Browsers may read the request id, to quote it when reporting a problem.
+    exposedHeaders: [REQUEST_ID_HEADER],
+  });
   app.useGlobalPipes(
     new StrictValidationPipe({
       whitelist: true,

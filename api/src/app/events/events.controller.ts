@@ -2,7 +2,7 @@ import { LotwiseStreamEvent, TRADE_FIELD_RULES } from '@lotwise/contracts';
 import { Controller, MessageEvent, Query, Sse } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { filter, interval, map, merge, Observable } from 'rxjs';
+import { filter, interval, map, merge, Observable, takeUntil } from 'rxjs';
 import { TradeEventsService } from './trade-events.service';
 
 const HEARTBEAT_MS = 15_000;
@@ -37,7 +37,11 @@ export class EventsController {
     const heartbeat = interval(HEARTBEAT_MS).pipe(
       map((): LotwiseStreamEvent => ({ type: 'heartbeat', at: new Date().toISOString() })),
     );
-    return merge(live, heartbeat).pipe(map((data) => ({ data, type: 'message' })));
+    // The stream ends when the api shuts down (the browser's EventSource reconnects to another instance).
+    return merge(live, heartbeat).pipe(
+      map((data) => ({ data, type: 'message' })),
+      takeUntil(this.events.closed),
+    );
   }
 }
 

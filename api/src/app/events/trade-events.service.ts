@@ -1,10 +1,16 @@
 import { KafkaTopic, LotwiseStreamEvent, Trade, TradeSettledEvent } from '@lotwise/contracts';
 import { createKafka, KafkaSettings } from '@lotwise/server-core';
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import type { Consumer } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Observable, Subject } from 'rxjs';
+import { Observable, ReplaySubject, Subject } from 'rxjs';
 
 const RECONNECT_MS = 5000;
 
@@ -14,9 +20,12 @@ const RECONNECT_MS = 5000;
  * serves its own browsers.
  */
 @Injectable()
-export class TradeEventsService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class TradeEventsService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(TradeEventsService.name);
   private readonly events = new Subject<LotwiseStreamEvent>();
+  private readonly closing = new ReplaySubject<void>(1);
   private consumer: Consumer | null = null;
   private running = false;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -27,6 +36,11 @@ export class TradeEventsService implements OnApplicationBootstrap, OnApplication
     return this.events.asObservable();
   }
 
+  /** Emits once when the api starts shutting down: open feeds end, so the HTTP server can close. */
+  get closed(): Observable<void> {
+    return this.closing.asObservable();
+  }
+
   tradeSubmitted(trade: Trade): void {
     this.events.next({ type: 'trade.submitted', trade });
   }
@@ -34,6 +48,11 @@ export class TradeEventsService implements OnApplicationBootstrap, OnApplication
   onApplicationBootstrap(): void {
     this.running = true;
     void this.connect();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.closing.next();
+    this.closing.complete();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -47,6 +66,8 @@ export class TradeEventsService implements OnApplicationBootstrap, OnApplication
     const consumer = createKafka(this.settings, 'lotwise-api-events').consumer({
       groupId: `lotwise-api-events-${hostname()}-${randomUUID()}`,
       allowAutoTopicCreation: false,
+      // An idle fetch returns within 1 s, so shutdown (consumer.disconnect) is not held by a long poll.
+      maxWaitTimeInMs: 1000,
     });
     this.consumer = consumer;
     try {

@@ -10,6 +10,8 @@ export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
 const BATCH_SIZE = 500;
 const IDLE_POLL_MS = 1000;
 const MAX_BACKOFF_MS = 10_000;
+/** Shutdown budget for the relay: finish the batch in hand, then publish what is left, within this time. */
+export const SHUTDOWN_DRAIN_MS = 5000;
 
 export interface RelayStatus {
   backlog: number;
@@ -45,10 +47,28 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     this.loop = this.run();
   }
 
+  /**
+   * Shutdown, step two (after the HTTP server has closed, so nothing new can enter the outbox): stop the loop,
+   * then drain the outbox once more, so trades accepted just before the signal go out now rather than when
+   * the next api starts. Bounded by SHUTDOWN_DRAIN_MS: with Kafka down, what is left waits for the next relay.
+   */
   async onApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + SHUTDOWN_DRAIN_MS;
     this.running = false;
     this.kick();
-    await this.loop;
+    try {
+      await withDeadline(this.loop ?? Promise.resolve(), deadline, 'the batch in hand');
+      let published = 0;
+      for (let batch = BATCH_SIZE; batch === BATCH_SIZE;) {
+        batch = await withDeadline(this.drainOnce(), deadline, 'the final drain');
+        published += batch;
+      }
+      this.logger.log(`outbox drained on shutdown (${published} published)`);
+    } catch (error) {
+      this.logger.warn(
+        `outbox not drained on shutdown (${errorMessage(error)}); the next relay to start publishes the rest`,
+      );
+    }
     await this.kafka.close().catch(() => undefined);
   }
 
@@ -57,6 +77,12 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     this.pendingKick = true;
     // A backoff pause is only cut short by shutdown, not by new trades.
     if (this.wakeOnKick || !this.running) this.wake?.();
+  }
+
+  /** The relay's counters and last failure, without asking the database for the backlog. */
+  snapshot(): Omit<RelayStatus, 'backlog'> {
+    const { lastError, lastErrorAt, publishedTotal } = this.status;
+    return { lastError, lastErrorAt, publishedTotal };
   }
 
   async currentStatus(): Promise<RelayStatus> {
@@ -171,6 +197,25 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       this.pendingKick = false;
     });
   }
+}
+
+function withDeadline<T>(work: Promise<T>, deadline: number, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${SHUTDOWN_DRAIN_MS} ms`)),
+      Math.max(0, deadline - Date.now()),
+    );
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }
 
 function errorMessage(error: unknown): string {

@@ -1,4 +1,4 @@
-import { kafkaClientConfig, kafkaSettingsFromEnv } from '@lotwise/server-core';
+import { KafkaSettings, kafkaClientConfig, kafkaProducerConfig } from '@lotwise/server-core';
 import { Module } from '@nestjs/common';
 import { ClientsModule, Transport } from '@nestjs/microservices';
 import { KAFKA_CLIENT, OutboxRelayService } from './outbox-relay.service';
@@ -8,13 +8,18 @@ import { KAFKA_CLIENT, OutboxRelayService } from './outbox-relay.service';
     ClientsModule.registerAsync([
       {
         name: KAFKA_CLIENT,
-        useFactory: () => ({
+        inject: [KafkaSettings],
+        useFactory: (kafka: KafkaSettings) => ({
           transport: Transport.KAFKA,
           options: {
-            client: kafkaClientConfig(kafkaSettingsFromEnv(), 'lotwise-api'),
+            client: kafkaClientConfig(kafka, 'lotwise-api'),
             producerOnlyMode: true,
             // Idempotent: a retried produce cannot duplicate or reorder a key's messages.
-            producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
+            producer: kafkaProducerConfig({
+              idempotent: true,
+              maxInFlightRequests: 1,
+              allowAutoTopicCreation: false,
+            }),
             send: { acks: -1 },
           },
         }),

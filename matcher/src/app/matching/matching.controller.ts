@@ -1,7 +1,9 @@
 import { KafkaTopic, TradeDeadLetterEvent, TradeSettledEvent, tradeMessageKey } from '@lotwise/contracts';
+import { KafkaMessageLog } from '@lotwise/server-core';
 import { TradeEntity } from '@lotwise/server-data';
-import { Controller, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Controller, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext, Payload } from '@nestjs/microservices';
+import type { Consumer } from '@nestjs/microservices/external/kafka.interface';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { TradeSubmittedEventDto } from './dto/trade-submitted-event.dto';
@@ -11,20 +13,65 @@ import { ExpectedTrade, MatchingService, Settlement } from './matching.service';
 /** Attempts for an error that is neither transient nor known to be permanent, before the trade is rejected. */
 const MAX_UNEXPECTED_ATTEMPTS = 5;
 const MAX_BACKOFF_MS = 5000;
+/** How long shutdown waits for the messages in flight before letting the consumer go regardless. */
+const SHUTDOWN_WAIT_MS = 10_000;
 
 class ShuttingDown extends Error {}
 
 @Controller()
-export class MatchingController implements OnApplicationShutdown {
+export class MatchingController implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(MatchingController.name);
   private stopping = false;
+  /** Wakes the retry pauses in progress when shutdown begins. */
+  private readonly pauses = new Set<() => void>();
+  /** The handlers running now: shutdown waits for them. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** The consumer delivering to this handler (from the first delivery's context), paused on shutdown. */
+  private consumer: Consumer | null = null;
   /** Partition → offset of a message given up on during shutdown; later messages there must not commit past it. */
   private readonly abandoned = new Map<number, bigint>();
 
   constructor(private readonly matching: MatchingService) {}
 
+  /**
+   * Shutdown, before Nest closes the Kafka server. That close is consumer.disconnect(), and once it has begun
+   * kafkajs silently drops commitOffsets() calls, so the messages in flight must be finished here, first:
+   * stop fetching (pause), let every message in flight settle, announce and commit, and only then let Nest
+   * disconnect (which leaves the group, so the partitions move at once). A message that is failing is not
+   * retried any more, and one that arrives now is not started: both are left uncommitted, rewound, and
+   * redelivered to the next owner of the partition.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.stopping) {
+      this.logger.log('shutting down: the consumer stops fetching; messages in flight finish and commit');
+    }
+    this.stop();
+    try {
+      this.consumer?.pause([{ topic: KafkaTopic.TradeSubmitted }]);
+    } catch (error) {
+      this.logger.warn(`could not pause the consumer: ${describe(error)}`);
+    }
+    const inFlight = [...this.inFlight];
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      Promise.allSettled(inFlight).then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    this.logger.log(
+      finished
+        ? `${inFlight.length} message(s) in flight finished; leaving the group`
+        : `messages in flight did not finish within ${SHUTDOWN_WAIT_MS} ms; they will be redelivered`,
+    );
+  }
+
   onApplicationShutdown(): void {
+    this.stop();
+  }
+
+  private stop(): void {
     this.stopping = true;
+    for (const wake of this.pauses) wake();
   }
 
   /**
@@ -34,46 +81,59 @@ export class MatchingController implements OnApplicationShutdown {
    */
   @EventPattern(KafkaTopic.TradeSubmitted)
   async onTradeSubmitted(@Payload() payload: unknown, @Ctx() context: KafkaContext): Promise<void> {
+    this.consumer ??= context.getConsumer();
+    const work = this.handle(payload, context);
+    this.inFlight.add(work);
+    try {
+      await work;
+    } finally {
+      this.inFlight.delete(work);
+    }
+  }
+
+  private async handle(payload: unknown, context: KafkaContext): Promise<void> {
     const partition = context.getPartition();
     const offset = BigInt(context.getMessage().offset);
     const blocked = this.abandoned.get(partition);
     if (blocked !== undefined && offset > blocked) return;
     this.abandoned.delete(partition);
-    const where = `${context.getTopic()}[${partition}]@${offset}`;
+    const log = KafkaMessageLog.of(this.logger, context, payload);
+    // Delivered after shutdown began (the batch kafkajs had fetched): not started, so the next owner gets it.
+    if (this.stopping) return this.abandon(log, context, 'shutting down');
     let settled: Settlement | null;
     try {
       const event = await parseEvent(payload);
       // The event is checked against the recorded trade inside the transaction, before anything is written.
-      settled = await this.withRetries(where, context, event.tradeId, () =>
+      settled = await this.withRetries(log, context, event.tradeId, () =>
         this.matching.settle(event.tradeId, expectedTrade(event)),
       );
     } catch (error) {
-      if (error instanceof ShuttingDown) return this.abandon(where, context, 'shutting down');
-      return this.deadLetter(where, context, error);
+      if (error instanceof ShuttingDown) return this.abandon(log, context, 'shutting down');
+      return this.deadLetter(log, context, error);
     }
     try {
       if (settled) {
-        this.logger.log(
-          `${where} trade ${settled.trade.id} ${settled.changed ? settled.trade.status : `already ${settled.trade.status}`}` +
+        log.log(
+          `${log.where} trade ${settled.trade.id} ${settled.changed ? settled.trade.status : `already ${settled.trade.status}`}` +
             (settled.trade.rejectReason ? `: ${settled.trade.rejectReason}` : ''),
         );
         const trade = settled.trade;
-        await this.withRetries(where, context, null, () => this.publishSettled(context, trade));
+        await this.withRetries(log, context, null, () => this.publishSettled(context, trade));
       }
-      await this.withRetries(where, context, null, () => commitNext(context));
+      await this.withRetries(log, context, null, () => commitNext(context));
     } catch (error) {
       // The trade is settled; redelivery finds it so, announces it again and commits.
-      this.abandon(where, context, error instanceof ShuttingDown ? 'shutting down' : describe(error));
+      this.abandon(log, context, error instanceof ShuttingDown ? 'shutting down' : describe(error));
     }
   }
 
   /** Leaves the message uncommitted and rewinds to it, so it is delivered again instead of skipped. */
-  private abandon(where: string, context: KafkaContext, reason: string): void {
+  private abandon(log: KafkaMessageLog, context: KafkaContext, reason: string): void {
     const partition = context.getPartition();
     const offset = context.getMessage().offset;
     this.abandoned.set(partition, BigInt(offset));
     context.getConsumer().seek({ topic: context.getTopic(), partition, offset });
-    this.logger.warn(`${where} left uncommitted for redelivery: ${reason}`);
+    log.warn(`${log.where} left uncommitted for redelivery: ${reason}`);
   }
 
   /**
@@ -81,13 +141,13 @@ export class MatchingController implements OnApplicationShutdown {
    * partition), unexpected ones a few times. Returns null when the trade was rejected as unprocessable.
    */
   private async withRetries<T>(
-    where: string,
+    log: KafkaMessageLog,
     context: KafkaContext,
     tradeId: string | null,
     work: () => Promise<T>,
   ): Promise<T | null> {
+    // The first attempt runs even while stopping (the trade in flight finishes); retries do not.
     for (let attempt = 1; ; attempt++) {
-      if (this.stopping) throw new ShuttingDown();
       try {
         return await work();
       } catch (error) {
@@ -96,25 +156,38 @@ export class MatchingController implements OnApplicationShutdown {
         if (!transient && attempt >= MAX_UNEXPECTED_ATTEMPTS) {
           if (tradeId === null) throw error;
           const reason = `could not be applied: ${describe(error)}`;
-          const trade = await this.withRetries(where, context, null, () =>
+          const trade = await this.withRetries(log, context, null, () =>
             this.matching.rejectUnprocessable(tradeId, reason),
           );
-          this.logger.error(
-            `${where} trade ${tradeId} rejected after ${attempt} attempts: ${describe(error)}`,
-          );
+          log.error(`${log.where} trade ${tradeId} rejected after ${attempt} attempts: ${describe(error)}`);
           if (trade) await this.publishSettled(context, trade);
           throw new PermanentMatchingError(reason);
         }
         const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 10));
-        this.logger.warn(
-          `${where} attempt ${attempt} failed (${transient ? 'transient' : 'unexpected'}): ${describe(error)}; retrying in ${delay} ms`,
+        log.warn(
+          `${log.where} attempt ${attempt} failed (${transient ? 'transient' : 'unexpected'}): ${describe(error)}; retrying in ${delay} ms`,
         );
-        await sleep(delay);
+        if (this.stopping) throw new ShuttingDown();
+        await this.pause(delay);
+        if (this.stopping) throw new ShuttingDown();
         await context
           .getHeartbeat()()
           .catch(() => undefined);
       }
     }
+  }
+
+  /** A backoff pause that shutdown cuts short. */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.pauses.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.pauses.add(wake);
+    });
   }
 
   private async publishSettled(context: KafkaContext, trade: TradeEntity): Promise<void> {
@@ -136,7 +209,7 @@ export class MatchingController implements OnApplicationShutdown {
   }
 
   /** The message can never succeed: park it on the dead-letter topic with its reason, then move on. */
-  private async deadLetter(where: string, context: KafkaContext, error: unknown): Promise<void> {
+  private async deadLetter(log: KafkaMessageLog, context: KafkaContext, error: unknown): Promise<void> {
     const message = context.getMessage();
     const event: TradeDeadLetterEvent = {
       eventVersion: 1,
@@ -148,9 +221,9 @@ export class MatchingController implements OnApplicationShutdown {
       error: describe(error),
       failedAt: new Date().toISOString(),
     };
-    this.logger.error(`${where} dead-lettered: ${event.error}`);
+    log.error(`${log.where} dead-lettered: ${event.error}`);
     try {
-      await this.withRetries(where, context, null, async () => {
+      await this.withRetries(log, context, null, async () => {
         await context.getProducer().send({
           topic: KafkaTopic.TradeDeadLetter,
           acks: -1,
@@ -160,7 +233,7 @@ export class MatchingController implements OnApplicationShutdown {
       });
     } catch (failure) {
       this.abandon(
-        where,
+        log,
         context,
         failure instanceof ShuttingDown
           ? 'shutting down'
@@ -204,8 +277,4 @@ function rawValue(value: unknown): string | null {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
