@@ -1,5 +1,4 @@
 import { SubmitTradeRequest, Trade } from '@lotwise/contracts';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { Pool } from 'pg';
 import { compareBooksWithReplay } from './support/books';
@@ -10,6 +9,7 @@ import {
   AppProcess,
   database,
   kafkaBroker,
+  runCommand,
   startApi,
   startMatcher,
   stop,
@@ -112,14 +112,14 @@ describe('fault injection (real PostgreSQL + Kafka)', () => {
     matchers = [await startMatcher(13211)];
     const posting = stream(api, trades, 3);
     await waitUntil('some trades to settle', 60_000, async () => (await settledCount(db, accounts)) > 200);
-    kafkaBroker('stop');
+    await kafkaBroker('stop');
     const stoppedAt = Date.now();
     await sleep(10_000);
     const acceptedWhileDown = await db.query(
       `SELECT count(*)::int AS n FROM trades WHERE account = ANY($1) AND received_at > to_timestamp($2 / 1000.0)`,
       [accounts, stoppedAt],
     );
-    kafkaBroker('start');
+    await kafkaBroker('start');
     expect(acceptedWhileDown.rows[0].n).toBeGreaterThan(0);
     await expectExactBooks(accounts, await posting);
   });
@@ -135,10 +135,7 @@ describe('fault injection (real PostgreSQL + Kafka)', () => {
     matchers = [await startMatcher(13211)];
     const posting = stream(api, trades, 3);
     await waitUntil('some trades to settle', 60_000, async () => (await settledCount(db, accounts)) > 300);
-    const restart = spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart'], {
-      encoding: 'utf8',
-    });
-    expect(restart.status).toBe(0);
+    await runCommand('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart']);
     await db.end();
     db = database();
     await expectExactBooks(accounts, await posting);
@@ -148,7 +145,7 @@ describe('fault injection (real PostgreSQL + Kafka)', () => {
     const accounts = [uniqueAccount('fa1')];
     const trades = randomTrades(504, 1000, accounts, SYMBOLS);
     matchers = [await startMatcher(13211)];
-    kafkaBroker('stop');
+    await kafkaBroker('stop');
     const recorded = await stream(api, trades);
     const unpublished = await db.query(
       `SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND payload->>'account' = ANY($1)`,
@@ -156,7 +153,7 @@ describe('fault injection (real PostgreSQL + Kafka)', () => {
     );
     expect(unpublished.rows[0].n).toBe(1000);
     await stop(apiProcess, 'SIGKILL');
-    kafkaBroker('start');
+    await kafkaBroker('start');
     apiProcess = await startApi(API_PORT);
     await expectExactBooks(accounts, recorded);
   });

@@ -28,14 +28,14 @@ describe('faults (real PostgreSQL + Kafka)', () => {
   });
 
   afterAll(async () => {
-    kafkaBroker('start');
+    await kafkaBroker('start');
     await Promise.all([stop(apiProcess), stop(matcher)]);
     await db?.end();
   });
 
   it('accepts trades while Kafka is down and applies them all once it is back', async () => {
     const account = uniqueAccount('kafkadown');
-    kafkaBroker('stop');
+    await kafkaBroker('stop');
     const trades = randomTrades(7, 40, [account], ['KD1', 'KD2', 'KD3']);
     const accepted = await postInPositionOrder(api, trades);
     expect(accepted.every((t) => t.status === 'PENDING')).toBe(true);
@@ -48,7 +48,7 @@ describe('faults (real PostgreSQL + Kafka)', () => {
     );
     expect(backlog.rows[0].n).toBe(40);
 
-    kafkaBroker('start');
+    await kafkaBroker('start');
     await api.settled(
       accepted.map((t) => t.id),
       120_000,

@@ -1,5 +1,5 @@
 import { SubmitTradeRequest, Trade, TradeStatus } from '@lotwise/contracts';
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
@@ -75,14 +75,33 @@ export async function stop(app: AppProcess | undefined, signal: NodeJS.Signals =
   clearTimeout(timer);
 }
 
-/** Stops or starts the test run's own broker (scripts/kafka/kafka.sh with its port). */
-export function kafkaBroker(action: 'stop' | 'start'): void {
+/**
+ * Stops or starts the test run's own broker (scripts/kafka/kafka.sh with its port). Asynchronous on purpose:
+ * blocking the event loop for the seconds a broker takes would leave pooled HTTP sockets that the api closed
+ * meanwhile looking reusable, and the next request on one fails with "other side closed".
+ */
+export function kafkaBroker(action: 'stop' | 'start'): Promise<void> {
   const port = kafkaBrokers.split(',')[0]?.split(':')[1] ?? '19092';
-  const result = spawnSync('bash', [join(root, 'scripts/kafka/kafka.sh'), action], {
-    env: { ...process.env, LOTWISE_KAFKA_PORT: port },
-    encoding: 'utf8',
+  return runCommand('bash', [join(root, 'scripts/kafka/kafka.sh'), action], { LOTWISE_KAFKA_PORT: port });
+}
+
+/** Runs a command to completion without blocking the event loop; rejects with its output if it fails. */
+export function runCommand(command: string, args: string[], env: Record<string, string> = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${command} ${args.join(' ')} exited with ${code}: ${output}`)),
+    );
   });
-  if (result.status !== 0) throw new Error(`kafka.sh ${action} failed: ${result.stdout}${result.stderr}`);
 }
 
 export function database(): Pool {
