@@ -127,6 +127,13 @@ describe('StrictValidationPipe', () => {
     },
   );
 
+  it('passes a body without a DTO class (typed as an interface or Object) through untouched', async () => {
+    const value = jsonBody('{"anything":1,"toString":2}');
+    await expect(outcome(pipe, value, { type: 'body', metatype: Object })).resolves.toMatchObject({
+      ok: true,
+    });
+  });
+
   it('still refuses an ordinary unknown key', async () => {
     await expect(outcome(pipe, { symbol: 'AAPL', foo: 1 }, body)).resolves.toMatchObject({
       ok: false,

@@ -12,7 +12,12 @@ export class StrictValidationPipe extends ValidationPipe {
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const { metatype, type } = metadata;
-    if ((type === 'body' || type === 'query') && metatype && isPlainObject(value)) {
+    if (
+      (type === 'body' || type === 'query') &&
+      metatype &&
+      this.toValidate(metadata) &&
+      isPlainObject(value)
+    ) {
       const known = new Set(
         getMetadataStorage()
           .getTargetValidationMetadatas(metatype, '', true, false)

@@ -70,9 +70,21 @@ export class TradeEventsService
       maxWaitTimeInMs: 1000,
     });
     this.consumer = consumer;
+    // Shutdown may arrive while connecting (Kafka down makes connect() retry for a while): then stop here.
+    const stillWanted = async (): Promise<boolean> => {
+      if (this.running) return true;
+      await consumer.disconnect().catch(() => undefined);
+      return false;
+    };
     try {
       await consumer.connect();
+      if (!(await stillWanted())) return;
       await consumer.subscribe({ topic: KafkaTopic.TradeSettled, fromBeginning: false });
+      if (!(await stillWanted())) return;
+      // kafkajs restarts the consumer itself after a crash; a crash it gives up on lands here.
+      consumer.on(consumer.events.CRASH, (event) => {
+        if (!event.payload.restart) this.scheduleReconnect(event.payload.error.message);
+      });
       await consumer.run({
         eachMessage: async ({ message }) => {
           const settlement = parseSettlement(message.value?.toString());
@@ -82,10 +94,6 @@ export class TradeEventsService
               `ignored a malformed ${KafkaTopic.TradeSettled} message at offset ${message.offset}`,
             );
         },
-      });
-      // kafkajs restarts the consumer itself after a crash; a crash it gives up on lands here.
-      consumer.on(consumer.events.CRASH, (event) => {
-        if (!event.payload.restart) this.scheduleReconnect(event.payload.error.message);
       });
     } catch (error) {
       this.scheduleReconnect(error instanceof Error ? error.message : String(error));

@@ -24,6 +24,8 @@ class FakeOutbox {
   /** The query-builder calls of every batch read, one list per read. */
   readonly reads: string[][] = [];
   backlogQueries = 0;
+  /** Another api instance holds the drain lock. */
+  drainLockTaken = false;
 
   readonly dataSource = {
     transaction: async <T>(work: (manager: unknown) => Promise<T>): Promise<T> => {
@@ -34,7 +36,9 @@ class FakeOutbox {
           return { createQueryBuilder: (alias: string) => this.queryBuilder(alias) };
         },
         query: async (sql: string, params: unknown[]) => {
+          if (sql.includes('pg_try_advisory_xact_lock')) return [{ drainer: !this.drainLockTaken }];
           staged.push(parseUpdate(sql, params));
+          return [];
         },
       };
       const result = await work(manager);
@@ -330,6 +334,18 @@ describe('OutboxRelayService', () => {
       expect(outbox.updates).toEqual([{ kind: 'published', ids: ['1', '2', '3'] }]);
       expect(outbox.unpublishedIds()).toEqual([]);
       expect(outbox.row('3').lastError).toBeNull();
+    });
+
+    it('reads and sends nothing while another api instance holds the drain lock', async () => {
+      outbox.insert(row('1', 'alice|AAPL'));
+      outbox.drainLockTaken = true;
+      await start();
+      await advance(3000);
+      expect(outbox.reads).toEqual([]);
+      expect(kafka.sent).toEqual([]);
+      outbox.drainLockTaken = false;
+      await advance(1000);
+      expect(kafka.sent.map((m) => m.key)).toEqual(['alice|AAPL']);
     });
 
     it('leaves the table alone when there is nothing to publish', async () => {

@@ -8,6 +8,8 @@ import { DataSource } from 'typeorm';
 export const KAFKA_CLIENT = Symbol('KAFKA_CLIENT');
 
 const BATCH_SIZE = 500;
+/** Advisory lock key held by the api instance that drains the outbox (any constant unique to Lotwise). */
+const OUTBOX_DRAIN_LOCK = 7_180_011;
 const IDLE_POLL_MS = 1000;
 const MAX_BACKOFF_MS = 10_000;
 /** Shutdown budget for the relay: finish the batch in hand, then publish what is left, within this time. */
@@ -123,7 +125,12 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   private async drainOnce(): Promise<number> {
     await this.kafka.connect();
     const { count, failure } = await this.dataSource.transaction(async (manager) => {
-      // SKIP LOCKED lets several api instances drain side by side without sending a row twice.
+      // One relay drains at a time, whatever the number of api instances: two draining side by side could
+      // publish one position's events out of order. The lock ends with the transaction.
+      const [{ drainer }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS drainer', [
+        OUTBOX_DRAIN_LOCK,
+      ]);
+      if (!drainer) return { count: 0, failure: null };
       const rows = await manager
         .getRepository(OutboxEntity)
         .createQueryBuilder('o')
@@ -140,36 +147,39 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
           [published],
         );
       }
-      if (failure !== null) {
+      if (failure) {
         const unpublished = rows.filter((r) => !published.includes(r.id)).map((r) => r.id);
         await manager.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = ANY($1)', [
           unpublished,
-          errorMessage(failure),
+          errorMessage(failure.error),
         ]);
       }
       // What went out is committed as published even when the rest failed.
       return { count: published.length, failure };
     });
     this.status.publishedTotal += count;
-    if (failure !== null) throw failure;
+    if (failure) throw failure.error;
     return count;
   }
 
-  private async publish(rows: OutboxEntity[]): Promise<{ published: string[]; failure: unknown }> {
+  private async publish(
+    rows: OutboxEntity[],
+  ): Promise<{ published: string[]; failure: { error: unknown } | null }> {
     // One key's messages go out one after another, so its partition keeps their order.
     const byKey = new Map<string, OutboxEntity[]>();
     for (const row of rows) byKey.set(row.messageKey, [...(byKey.get(row.messageKey) ?? []), row]);
     const published: string[] = [];
-    let failure: unknown = null;
+    // Boxed, so even a rejection with a falsy reason stops every chain.
+    let failure: { error: unknown } | null = null;
     await Promise.all(
       [...byKey.values()].map(async (chain) => {
         for (const row of chain) {
-          if (failure !== null) return;
+          if (failure) return;
           try {
             await lastValueFrom(this.kafka.emit(row.topic, { key: row.messageKey, value: row.payload }));
             published.push(row.id);
           } catch (error) {
-            failure = error;
+            failure = { error };
           }
         }
       }),

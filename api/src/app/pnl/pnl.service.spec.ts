@@ -25,7 +25,10 @@ class FakeRealizedPnl {
   totalsQuery: BuilderCall[] = [];
   readonly rawQueries: { sql: string; params: unknown[] }[] = [];
 
-  readonly dataSource = {
+  /** Isolation levels of the transactions the reads ran in; reads outside one fail. */
+  readonly transactions: string[] = [];
+
+  private readonly manager = {
     getRepository: (entity: unknown) => {
       if (entity !== RealizedPnlEntity) throw new Error('P&L is read from realized_pnl only');
       return { createQueryBuilder: (alias: string) => this.builder(alias) };
@@ -33,6 +36,13 @@ class FakeRealizedPnl {
     query: async (sql: string, params: unknown[]) => {
       this.rawQueries.push({ sql, params });
       return [{ total: this.total }];
+    },
+  };
+
+  readonly dataSource = {
+    transaction: async <T>(isolation: string, work: (manager: unknown) => Promise<T>): Promise<T> => {
+      this.transactions.push(isolation);
+      return work(this.manager);
     },
   };
 
@@ -97,6 +107,11 @@ describe('PnlService.get', () => {
 
   it('answers no entries, no totals and a total of 0 when nothing was realized', async () => {
     await expect(service.get()).resolves.toEqual({ entries: [], totals: [], total: '0' });
+  });
+
+  it('reads entries and totals in one REPEATABLE READ transaction, so they agree', async () => {
+    await service.get('default', 'AAPL');
+    expect(db.transactions).toEqual(['REPEATABLE READ']);
   });
 
   it("maps each entry with canonical decimals, whatever PostgreSQL's NUMERIC notation", async () => {
