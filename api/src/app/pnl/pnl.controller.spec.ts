@@ -1,7 +1,5 @@
 import { PnlResponse } from '@lotwise/contracts';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { configureApp } from '../configure-app';
+import { HttpTestApp, startHttpTestApp } from '../../testing/http-test-app';
 import { PnlController } from './pnl.controller';
 import { PnlService } from './pnl.service';
 
@@ -25,34 +23,23 @@ const response: PnlResponse = {
 };
 
 describe('PnlController over HTTP', () => {
-  let app: NestExpressApplication;
-  let baseUrl: string;
+  let http: HttpTestApp;
   const get = jest.fn<Promise<PnlResponse>, [string | undefined, string | undefined]>();
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
+    http = await startHttpTestApp({
       controllers: [PnlController],
       providers: [{ provide: PnlService, useValue: { get } }],
-    }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    configureApp(app);
-    await app.init();
-    await app.listen(0);
-    baseUrl = await app.getUrl();
+    });
   });
 
-  afterAll(async () => {
-    await app.close();
-  });
+  afterAll(() => http.close());
 
   beforeEach(() => {
     get.mockReset().mockResolvedValue(response);
   });
 
-  async function getJson(path: string): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(`${baseUrl}${path}`);
-    return { status: res.status, body: (await res.json()) as unknown };
-  }
+  const getJson = (path: string) => http.getJson(path);
 
   it("answers with the service's P&L, unfiltered when no parameter is given", async () => {
     await expect(getJson('/pnl')).resolves.toEqual({ status: 200, body: response });

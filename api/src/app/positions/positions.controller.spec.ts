@@ -1,7 +1,5 @@
 import { PositionsResponse } from '@lotwise/contracts';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { configureApp } from '../configure-app';
+import { HttpTestApp, startHttpTestApp } from '../../testing/http-test-app';
 import { PositionsController } from './positions.controller';
 import { PositionsService } from './positions.service';
 
@@ -19,34 +17,23 @@ const response: PositionsResponse = {
 };
 
 describe('PositionsController over HTTP', () => {
-  let app: NestExpressApplication;
-  let baseUrl: string;
+  let http: HttpTestApp;
   const list = jest.fn<Promise<PositionsResponse>, [string | undefined, string | undefined]>();
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
+    http = await startHttpTestApp({
       controllers: [PositionsController],
       providers: [{ provide: PositionsService, useValue: { list } }],
-    }).compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    configureApp(app);
-    await app.init();
-    await app.listen(0);
-    baseUrl = await app.getUrl();
+    });
   });
 
-  afterAll(async () => {
-    await app.close();
-  });
+  afterAll(() => http.close());
 
   beforeEach(() => {
     list.mockReset().mockResolvedValue(response);
   });
 
-  async function getJson(path: string): Promise<{ status: number; body: unknown }> {
-    const res = await fetch(`${baseUrl}${path}`);
-    return { status: res.status, body: (await res.json()) as unknown };
-  }
+  const getJson = (path: string) => http.getJson(path);
 
   it("answers with the service's positions", async () => {
     await expect(getJson('/positions')).resolves.toEqual({ status: 200, body: response });

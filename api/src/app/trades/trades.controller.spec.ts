@@ -1,8 +1,6 @@
 import { Trade, TradePage, TradeStatus } from '@lotwise/contracts';
 import { ConflictException, NotFoundException } from '@nestjs/common';
-import { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { configureApp } from '../configure-app';
+import { HttpResult, HttpTestApp, startHttpTestApp } from '../../testing/http-test-app';
 import { ListTradesQueryDto } from './dto/list-trades-query.dto';
 import { SubmitTradeDto } from './dto/submit-trade.dto';
 import { TradesController } from './trades.controller';
@@ -28,35 +26,20 @@ function without<T extends object>(value: T, field: keyof T): Partial<T> {
   return copy;
 }
 
-interface HttpResult {
-  status: number;
-  body: unknown;
-}
-
 describe('TradesController over HTTP', () => {
-  let app: NestExpressApplication;
-  let baseUrl: string;
+  let http: HttpTestApp;
   const submit = jest.fn<Promise<SubmitResult>, [SubmitTradeDto]>();
   const get = jest.fn<Promise<Trade>, [string]>();
   const list = jest.fn<Promise<TradePage>, [ListTradesQueryDto]>();
 
   beforeAll(async () => {
-    const moduleRef = await Test.createTestingModule({
+    http = await startHttpTestApp({
       controllers: [TradesController],
       providers: [{ provide: TradesService, useValue: { submit, get, list } }],
-    })
-      .setLogger({ log: () => undefined, warn: () => undefined, error: () => undefined })
-      .compile();
-    app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false });
-    configureApp(app);
-    await app.init();
-    await app.listen(0);
-    baseUrl = await app.getUrl();
+    });
   });
 
-  afterAll(async () => {
-    await app.close();
-  });
+  afterAll(() => http.close());
 
   beforeEach(() => {
     submit.mockReset().mockResolvedValue({ trade, created: true });
@@ -64,21 +47,8 @@ describe('TradesController over HTTP', () => {
     list.mockReset().mockResolvedValue({ items: [trade], nextCursor: null });
   });
 
-  /** POSTs a JSON body; a string is sent verbatim so malformed or exact-digit JSON can be tested. */
-  async function post(body: unknown): Promise<HttpResult> {
-    const response = await fetch(`${baseUrl}/trades`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
-  }
-
-  async function getJson(path: string): Promise<HttpResult> {
-    const response = await fetch(`${baseUrl}${path}`);
-    return { status: response.status, body: (await response.json()) as unknown };
-  }
+  const post = (body: unknown): Promise<HttpResult> => http.postJson('/trades', body);
+  const getJson = (path: string): Promise<HttpResult> => http.getJson(path);
 
   function badRequestNaming(field: string) {
     return {
