@@ -7,6 +7,7 @@ import {
   SERVER_APP_OPTIONS,
   SHUTDOWN_SIGNALS,
 } from '@lotwise/server-core';
+import { KAFKA_TOPIC_PARTITIONS } from '@lotwise/contracts';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions, Transport } from '@nestjs/microservices';
@@ -45,8 +46,9 @@ async function bootstrap(): Promise<void> {
         },
         producer: kafkaProducerConfig(),
         subscribe: { fromBeginning: true },
-        // Offsets are committed by the handler, only after the database transaction commits.
-        run: { autoCommit: false, partitionsConsumedConcurrently: 3 },
+        // Offsets are committed by the handler, only after the database transaction commits. Every partition
+        // this instance owns is worked on at once: a trade's time is mostly waiting on PostgreSQL and Kafka.
+        run: { autoCommit: false, partitionsConsumedConcurrently: KAFKA_TOPIC_PARTITIONS },
       },
     },
     { inheritAppConfig: true },
