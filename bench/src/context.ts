@@ -1,0 +1,145 @@
+import { Admin, Kafka } from 'kafkajs';
+import { Pool } from 'pg';
+import { BenchConfig } from './config';
+import { ProfileSummary } from './profile';
+import { CpuSplit, MemoryPeak, Sampler } from './sampler';
+import { Summary } from './stats';
+
+export interface BenchContext {
+  config: BenchConfig;
+  /** lotwise_bench. */
+  db: Pool;
+  kafka: Kafka;
+  admin: Admin;
+  sampler: Sampler;
+  logDir: string;
+  results: BenchResults;
+}
+
+export interface Baselines {
+  pgbench: boolean;
+  /** Single-row INSERT commits per second, by number of connections. */
+  pgCommits: Array<{ connections: number; perSecond: number; latencyMs: number | null }>;
+  /** One-message produce with acks=all, median round trip. */
+  kafkaProduceMs: number | null;
+  /** One offset commit, median round trip. */
+  kafkaCommitMs: number | null;
+  /** Filling the trades topic (idempotent producer, batches of 2,000, acks=all). */
+  kafkaProducePerSecond: number | null;
+  kafkaRawConsumePerSecond: number | null;
+  kafkaPerMessagePerSecond: number | null;
+  kafkaMessages: number;
+}
+
+export interface ThroughputRun {
+  instances: number;
+  trades: number;
+  settled: number;
+  drained: boolean;
+  /** Rate between 10 % and 90 % of the drain (after the group is stable). */
+  sustainedPerSecond: number;
+  /** Everything settled divided by first commit → last commit. */
+  overallPerSecond: number;
+  drainSeconds: number;
+  /** When not drained: the time the whole topic would take at the sustained rate. */
+  extrapolatedDrainSeconds: number | null;
+  insertPerSecond: number;
+  producePerSecond: number;
+  statuses: { APPLIED: number; REJECTED: number; PENDING: number };
+  cpu: CpuSplit | null;
+  /** CPU milliseconds per settled trade, per process group. */
+  cpuMsPerTrade: Record<string, number>;
+  /** 2 cores divided by the CPU the pipeline (matcher + postgres + kafka) spends per trade. */
+  cpuBoundCeiling: number | null;
+  memory: Record<string, MemoryPeak | null>;
+  dbPerTrade: Record<string, number>;
+}
+
+export interface CensusResult {
+  trades: number;
+  statementsPerTrade: number;
+  roundTripsPerTrade: number;
+  transactionsByKind: Record<string, { transactions: number; statementsPerTransaction: number }>;
+  statementsOutsideTransactions: number;
+  topStatements: Array<{ statement: string; perTrade: number }>;
+}
+
+export interface SellCostRun {
+  lots: number;
+  sells: number;
+  /** Submit event → settlement seen on trades.settled.v1 (includes two Kafka hops and the offset commit). */
+  latency: Summary;
+  /** Inside the matcher's transaction: its start (now() of realized_pnl.created_at) → settled_at. */
+  txLatency: Summary;
+  lockQuery: { plan: string; executionMs: number; buffers: number } | null;
+}
+
+export interface ApiRun {
+  rate: number;
+  connections: number;
+  durationS: number;
+  requests: number;
+  achievedPerSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  backlogDrainSeconds: number | null;
+  /** Trades still unsettled when the wait for the backlog gave up. */
+  backlogLeft: number;
+  cpu: CpuSplit | null;
+  cpuMsPerRequest: Record<string, number>;
+}
+
+export interface E2eRun {
+  rate: number;
+  submitted: number;
+  settled: number;
+  applied: number;
+  rejected: number;
+  unsettled: number;
+  achievedPerSecond: number;
+  postLatency: Summary;
+  /** POST start → trade.settled seen on GET /events. */
+  settleLatency: Summary;
+  /** settled_at − received_at as recorded in the database. */
+  dbSettleP50: number | null;
+  dbSettleP99: number | null;
+  verified: { checked: number; matching: number };
+  non2xx: number;
+  /** Where the time goes, from the database's own timestamps (p50 / p99 ms). */
+  stages: Record<string, { p50: number | null; p99: number | null }>;
+  cpu: CpuSplit | null;
+}
+
+export interface ReadRun {
+  endpoint: string;
+  label: string;
+  requests: number;
+  bytes: number;
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface BenchResults {
+  meta: Record<string, unknown>;
+  baselines: Baselines | null;
+  throughput: ThroughputRun[];
+  census: CensusResult | null;
+  sells: SellCostRun[];
+  sellDb: Record<string, Record<string, number>>;
+  reads: ReadRun[];
+  readData: { openLots: number; pnlEntries: number } | null;
+  api: ApiRun[];
+  e2e: E2eRun[];
+  memory: Record<string, Record<string, MemoryPeak | null>>;
+  profiles: ProfileSummary[];
+  notes: string[];
+}

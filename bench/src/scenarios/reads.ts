@@ -1,0 +1,64 @@
+import autocannon from 'autocannon';
+import { join } from 'node:path';
+import { BenchContext, ReadRun } from '../context';
+import { startApi } from '../stack';
+import { fmt, log } from '../stats';
+import { PNL_ACCOUNT, SELL_ACCOUNT, sellSymbol } from './books';
+
+const READ_BUDGET_S = 30;
+
+/** Figure 5: GET /positions and GET /pnl over the loaded books, one request at a time (autocannon). */
+export async function measureReads(ctx: BenchContext): Promise<void> {
+  const { config, sampler } = ctx;
+  sampler.resetPeaks();
+  const api = await startApi(config, join(ctx.logDir, 'reads'));
+  sampler.track('api', () => [api.pid]);
+  const smallest = Math.min(...config.sellLots);
+  const targets: Array<{ label: string; path: string }> = [
+    {
+      label: `GET /positions (all, ${fmt(ctx.results.readData?.openLots ?? NaN)} open lots)`,
+      path: '/positions',
+    },
+    { label: `GET /pnl (all, ${fmt(ctx.results.readData?.pnlEntries ?? NaN)} entries)`, path: '/pnl' },
+    {
+      label: `GET /positions?account&symbol (one position of ${smallest} lots)`,
+      path: `/positions?account=${SELL_ACCOUNT}&symbol=${sellSymbol(smallest)}`,
+    },
+    { label: `GET /pnl?account (one position, all its entries)`, path: `/pnl?account=${PNL_ACCOUNT}` },
+  ];
+  try {
+    for (const target of targets) {
+      const url = `http://127.0.0.1:${config.apiPort}${target.path}`;
+      // One probe sizes the run: as many requests as fit the time budget, at least 5.
+      const probeStart = performance.now();
+      const probe = await fetch(url);
+      const bytes = (await probe.arrayBuffer()).byteLength;
+      const probeMs = performance.now() - probeStart;
+      const amount = Math.max(
+        5,
+        Math.min(config.readRequests, Math.floor((READ_BUDGET_S * 1000) / Math.max(1, probeMs))),
+      );
+      const result = await autocannon({ url, connections: 1, amount, timeout: 60 });
+      const run: ReadRun = {
+        endpoint: target.path,
+        label: target.label,
+        requests: result.requests.total,
+        bytes,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        max: result.latency.max,
+        mean: result.latency.average,
+        non2xx: result.non2xx,
+        errors: result.errors,
+      };
+      ctx.results.reads.push(run);
+      log(
+        `reads: ${target.label}: p50 ${fmt(run.p50)} ms, p99 ${fmt(run.p99)} ms, ${fmt(bytes / 1024)} KB per answer`,
+      );
+    }
+    ctx.results.memory['reads'] = { api: sampler.peak('api') };
+  } finally {
+    sampler.untrack('api');
+    await api.stop();
+  }
+}
