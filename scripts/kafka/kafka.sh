@@ -204,6 +204,8 @@ transaction.state.log.num.partitions=1
 share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
+# Commit offsets at once: the matcher commits after every trade, and the 5 ms default linger sits on that path.
+group.coordinator.append.linger.ms=0
 num.network.threads=2
 num.io.threads=4
 EOF
