@@ -151,8 +151,8 @@ export async function rawConsumeRate(kafka: Kafka, topic: string, expected: numb
 }
 
 /**
- * Baseline: the matcher's Kafka work alone, without the database. kafkajs eachMessage over 3 partitions at once
- * (the matcher's partitionsConsumedConcurrently), and per message a JSON parse, one acks=all produce and one
+ * Baseline: the matcher's Kafka work alone, without the database. kafkajs eachMessage over every partition at
+ * once (KAFKA_TOPIC_PARTITIONS, as the matcher's partitionsConsumedConcurrently), and per message a JSON parse, one acks=all produce and one
  * offset commit, awaited in that order, as the matcher's handler does.
  */
 export async function perMessageCeiling(
@@ -173,7 +173,7 @@ export async function perMessageCeiling(
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: 3,
+      partitionsConsumedConcurrently: KAFKA_TOPIC_PARTITIONS,
       eachMessage: async ({ topic: from, partition, message }) => {
         if (seen >= count || (first > 0 && last - first > maxSeconds * 1000)) return;
         if (first === 0) first = performance.now();

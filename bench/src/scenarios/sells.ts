@@ -1,4 +1,9 @@
-import { KafkaTopic, TradeSettledEvent, TradeSubmittedEvent } from '@lotwise/contracts';
+import {
+  KAFKA_TOPIC_PARTITIONS,
+  KafkaTopic,
+  TradeSettledEvent,
+  TradeSubmittedEvent,
+} from '@lotwise/contracts';
 import { join } from 'node:path';
 import { BenchContext, SellCostRun } from '../context';
 import { activityPer, dbActivity, insertPendingTrades } from '../db';
@@ -25,7 +30,7 @@ export class SettledListener {
     await consumer.connect();
     await consumer.subscribe({ topic: KafkaTopic.TradeSettled, fromBeginning: true });
     await consumer.run({
-      partitionsConsumedConcurrently: 6,
+      partitionsConsumedConcurrently: KAFKA_TOPIC_PARTITIONS,
       eachMessage: async ({ message }) => {
         const event = JSON.parse(message.value?.toString() ?? '{}') as TradeSettledEvent;
         const waiter = listener.waiters.get(event.tradeId);
