@@ -34,11 +34,24 @@ CREATE TABLE IF NOT EXISTS positions (
   account               VARCHAR(64) NOT NULL,
   symbol                VARCHAR(16) NOT NULL,
   open_qty              NUMERIC     NOT NULL DEFAULT 0 CHECK (open_qty >= 0),
+  -- Σ remaining_qty × price over the open lots, kept by the matcher so reads need not sum the lots.
+  open_cost             NUMERIC     NOT NULL DEFAULT 0 CHECK (open_cost >= 0),
   last_executed_at      TIMESTAMPTZ,
   last_trade_id         BIGINT REFERENCES trades (id),
   updated_at            TIMESTAMPTZ NOT NULL DEFAULT now(),
   PRIMARY KEY (account, symbol)
 );
+
+-- Books created before open_cost existed: add it and fill it from the lots once.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = 'positions' AND column_name = 'open_cost') THEN
+    ALTER TABLE positions ADD COLUMN open_cost NUMERIC NOT NULL DEFAULT 0 CHECK (open_cost >= 0);
+    UPDATE positions p SET open_cost = COALESCE((SELECT SUM(l.remaining_qty * l.price) FROM lots l
+      WHERE l.account = p.account AND l.symbol = p.symbol AND l.remaining_qty > 0), 0);
+  END IF;
+END $$;
 
 CREATE TABLE IF NOT EXISTS lots (
   id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -319,6 +319,8 @@ async function test() {
     log('unit tests');
     run(bin('nx'), ['run-many', '-t', 'test', '--outputStyle=static', '--parallel=2']);
   }
+  // LOTWISE_TEST_PROJECTS=pipeline-e2e narrows the integration and fault stages to some projects.
+  const projects = process.env.LOTWISE_TEST_PROJECTS ? ['-p', process.env.LOTWISE_TEST_PROJECTS] : [];
   const pg = { ...postgresEnv(process.env), database: process.env.LOTWISE_TEST_DB || 'lotwise_test' };
   await prepareDatabase(pg, { recreate: true });
   // The tests get a broker of their own (port 19092), so a running `npm start` is never disturbed.
@@ -337,7 +339,15 @@ async function test() {
       log('integration tests against real PostgreSQL and Kafka');
       run(
         bin('nx'),
-        ['run-many', '-t', 'integration', '--outputStyle=static', '--parallel=1', '--skip-nx-cache'],
+        [
+          'run-many',
+          '-t',
+          'integration',
+          '--outputStyle=static',
+          '--parallel=1',
+          '--skip-nx-cache',
+          ...projects,
+        ],
         {
           env,
         },
@@ -348,7 +358,7 @@ async function test() {
       log('fault-injection suite');
       run(
         bin('nx'),
-        ['run-many', '-t', 'faults', '--outputStyle=static', '--parallel=1', '--skip-nx-cache'],
+        ['run-many', '-t', 'faults', '--outputStyle=static', '--parallel=1', '--skip-nx-cache', ...projects],
         { env },
       );
     }

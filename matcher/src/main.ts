@@ -1,6 +1,7 @@
 import {
   checkConfigurationIfAsked,
   exitOnStartupFailure,
+  KafkaBatchServer,
   kafkaClientConfig,
   kafkaProducerConfig,
   KafkaSettings,
@@ -10,7 +11,7 @@ import {
 import { KAFKA_TOPIC_PARTITIONS } from '@lotwise/contracts';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { MicroserviceOptions } from '@nestjs/microservices';
 import type { Consumer } from 'kafkajs';
 import { Logger } from 'nestjs-pino';
 import { MATCHER_ENV_FILE, MatcherEnv } from './app/config/matcher-env';
@@ -29,10 +30,10 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks(SHUTDOWN_SIGNALS, { useProcessExit: true });
   const config = app.get<ConfigService<MatcherEnv, true>>(ConfigService);
   const kafka = app.get(KafkaSettings);
+  // Nest's Kafka transport, delivering whole fetched batches: see MatchingController.onTradesSubmitted.
   const microservice = app.connectMicroservice<MicroserviceOptions>(
     {
-      transport: Transport.KAFKA,
-      options: {
+      strategy: new KafkaBatchServer({
         postfixId: '',
         client: kafkaClientConfig(kafka, `lotwise-matcher-${process.pid}`),
         // A short session lets the group hand a crashed instance's partitions to the others within seconds.
@@ -43,13 +44,15 @@ async function bootstrap(): Promise<void> {
           heartbeatInterval: 1000,
           // An idle fetch returns within 1 s, so a stopping consumer is not held by a long poll.
           maxWaitTimeInMs: 1000,
+          // About 1,000 trades per partition per fetch: large batches, bounded memory.
+          maxBytesPerPartition: 256 * 1024,
         },
         producer: kafkaProducerConfig(),
         subscribe: { fromBeginning: true },
         // Offsets are committed by the handler, only after the database transaction commits. Every partition
-        // this instance owns is worked on at once: a trade's time is mostly waiting on PostgreSQL and Kafka.
+        // this instance owns is worked on at once, so one partition's commit wait overlaps another's work.
         run: { autoCommit: false, partitionsConsumedConcurrently: KAFKA_TOPIC_PARTITIONS },
-      },
+      }),
     },
     { inheritAppConfig: true },
   );

@@ -47,7 +47,7 @@ describe('two matcher instances (real PostgreSQL + Kafka)', () => {
     expect(await compareBooksWithReplay(db, accounts)).toEqual([]);
     // Both instances did part of the work: each logged trades it applied.
     for (const matcher of processes.filter((p) => p.name.startsWith('matcher'))) {
-      expect(readFileSync(matcher.logFile, 'utf8')).toMatch(/trade \d+ APPLIED/);
+      expect(readFileSync(matcher.logFile, 'utf8')).toMatch(/settled and committed \([1-9]\d* applied/);
     }
   });
 });

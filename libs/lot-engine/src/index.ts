@@ -4,7 +4,7 @@ export type { DecimalSign, ParseDecimalOptions, ParseDecimalResult } from './lib
 export { matchTrade } from './lib/match-trade';
 export { insufficientQuantityReason } from './lib/fifo';
 export { replayTrades } from './lib/replay';
-export { summarizePosition } from './lib/position';
+export { averageCost, summarizePosition } from './lib/position';
 export { compareExecutionOrder } from './lib/execution-order';
 export type { ExecutionOrderKey } from './lib/execution-order';
 export type {
@@ -18,3 +18,5 @@ export type {
   TradeInput,
   TradeOutcome,
 } from './lib/types';
+export { settleInOrder } from './lib/settle-in-order';
+export type { BookSnapshot, InOrderSettlement, LotsNeeded } from './lib/settle-in-order';

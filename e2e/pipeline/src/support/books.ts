@@ -1,4 +1,4 @@
-import { replayTrades } from '@lotwise/lot-engine';
+import { replayTrades, summarizePosition } from '@lotwise/lot-engine';
 import { Pool } from 'pg';
 
 // The oracle: the lot engine's replay of every recorded trade of a position, in execution order,
@@ -33,6 +33,13 @@ export async function compareBooksWithReplay(db: Pool, accounts: string[]): Prom
      FROM realized_pnl e JOIN lots l ON l.id = e.lot_id WHERE e.account = ANY($1)`,
     [accounts],
   );
+  const { rows: positions } = await db.query<{ key: string; open_qty: string; open_cost: string }>(
+    `SELECT account || '/' || symbol AS key, trim_scale(open_qty)::text AS open_qty,
+            trim_scale(open_cost)::text AS open_cost
+     FROM positions WHERE account = ANY($1)`,
+    [accounts],
+  );
+  const positionRow = new Map(positions.map((p) => [p.key, p]));
   const lotRemaining = new Map(lots.map((l) => [l.trade_id, l.remaining]));
   const entryKeys = new Set(entries.map((e) => `${e.sell}>${e.lot_trade}:${e.qty}:${e.pnl}`));
   if (entryKeys.size !== entries.length)
@@ -65,6 +72,14 @@ export async function compareBooksWithReplay(db: Pool, accounts: string[]): Prom
           problem: `lot of trade ${lot.tradeId} has ${actual}, replay says ${lot.remainingQty}`,
         });
       }
+    }
+    // The positions row the matcher keeps (open quantity and cost basis) must agree with the replayed lots.
+    const summary = summarizePosition(replay.lots);
+    const row = positionRow.get(position);
+    const kept = row ? `${row.open_qty} at cost ${row.open_cost}` : 'no positions row';
+    const expected = `${summary.quantity} at cost ${summary.costBasis}`;
+    if ((row || summary.quantity !== '0') && kept !== expected) {
+      diffs.push({ position, problem: `positions row holds ${kept}, replay says ${expected}` });
     }
     for (const entry of replay.entries) {
       expectedEntries.add(`${entry.sellTradeId}>${entry.lotKey}:${entry.qty}:${entry.realizedPnl}`);

@@ -11,3 +11,4 @@ export * from './lib/health/health.module';
 export * from './lib/health/health-indicators';
 export * from './lib/health/kafka-health.indicator';
 export * from './lib/validation/is-decimal.decorator';
+export * from './lib/kafka-batch/kafka-batch.server';

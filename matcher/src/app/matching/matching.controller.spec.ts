@@ -5,146 +5,134 @@ import {
   TradeStatus,
   TradeSubmittedEvent,
 } from '@lotwise/contracts';
-import { TradeEntity } from '@lotwise/server-data';
+import { KafkaBatchContext } from '@lotwise/server-core';
 import { LoggerService } from '@nestjs/common';
-import { KafkaContext } from '@nestjs/microservices';
 import type {
   Consumer,
+  EachBatchPayload,
   KafkaMessage,
   Producer,
-  ProducerRecord,
+  ProducerBatch,
   TopicPartitionOffsetAndMetadata,
 } from '@nestjs/microservices/external/kafka.interface';
 import { Test } from '@nestjs/testing';
-import { MatchingController } from './matching.controller';
-import { PermanentMatchingError } from './matching.errors';
-import { MatchingService, Settlement } from './matching.service';
+import { MatchingController, MAX_CHUNK } from './matching.controller';
+import { BatchResult, MatchingService, SettledTrade, SettleRequest, Settlement } from './matching.service';
 
 const PARTITION = 2;
-const OFFSET = '41';
 
 const silentLogger: LoggerService = { log: () => undefined, warn: () => undefined, error: () => undefined };
 
-const event: TradeSubmittedEvent = {
-  eventVersion: 1,
-  tradeId: '7',
-  account: 'default',
-  symbol: 'AAPL',
-  qty: '100',
-  price: '150.25',
-  executedAt: '2026-11-25T14:30:00.000Z',
-  receivedAt: '2026-11-25T14:30:00.120Z',
-};
-
-function tradeRow(overrides: Partial<TradeEntity> = {}): TradeEntity {
-  return Object.assign(new TradeEntity(), {
-    id: '7',
+function event(tradeId: string, overrides: Partial<TradeSubmittedEvent> = {}): TradeSubmittedEvent {
+  return {
+    eventVersion: 1,
+    tradeId,
     account: 'default',
     symbol: 'AAPL',
     qty: '100',
     price: '150.25',
-    executedAt: new Date('2026-11-25T14:30:00.000Z'),
-    receivedAt: new Date('2026-11-25T14:30:00.120Z'),
+    executedAt: '2026-11-25T14:30:00.000Z',
+    receivedAt: '2026-11-25T14:30:00.120Z',
+    ...overrides,
+  };
+}
+
+function trade(id: string, overrides: Partial<SettledTrade> = {}): SettledTrade {
+  return {
+    id,
+    account: 'default',
+    symbol: 'AAPL',
     status: TradeStatus.Applied,
     rejectReason: null,
     settledAt: new Date('2026-11-25T14:30:01.000Z'),
-    clientTradeId: null,
-    requestHash: null,
     ...overrides,
-  });
+  };
 }
 
-function applied(overrides: Partial<TradeEntity> = {}): Settlement {
-  return { trade: tradeRow(overrides), changed: true };
+/** Settles every request as APPLIED, the way the service answers a healthy batch. */
+function applyAll(requests: readonly SettleRequest[]): BatchResult[] {
+  return requests.map((r) => ({ kind: 'settled', trade: trade(r.tradeId), changed: true }));
 }
 
-/** A Kafka delivery of one message whose side effects (produce, commit, seek, heartbeat) are recorded in order. */
-class FakeDelivery {
+/** One fetched batch of a partition whose side effects (produce, commit, seek, resolve) are recorded in order. */
+class FakeBatch {
   readonly log: string[] = [];
-  readonly sent: ProducerRecord[] = [];
+  readonly sent: ProducerBatch[] = [];
   readonly commits: TopicPartitionOffsetAndMetadata[][] = [];
-  readonly seeks: { topic: string; partition: number; offset: string }[] = [];
   heartbeats = 0;
-  /** Produces to this topic fail with a non-transient error. */
-  failingTopic: KafkaTopic | null = null;
-  readonly rawValue: string;
-  readonly context: KafkaContext;
+  failSends = false;
+  stale = false;
+  readonly messages: KafkaMessage[];
+  readonly context: KafkaBatchContext;
 
-  constructor(value: unknown, offset = OFFSET) {
-    this.rawValue = typeof value === 'string' ? value : JSON.stringify(value);
-    const message: KafkaMessage = {
+  constructor(
+    readonly payloads: unknown[],
+    firstOffset = 41n,
+  ) {
+    this.messages = payloads.map((payload, index) => ({
       key: Buffer.from('default|AAPL'),
-      value: Buffer.from(this.rawValue),
+      value: payload as Buffer,
       timestamp: '1764081000000',
       attributes: 0,
-      offset,
+      offset: (firstOffset + BigInt(index)).toString(),
       headers: {},
-    };
+    }));
     const consumer = {
       commitOffsets: async (offsets: TopicPartitionOffsetAndMetadata[]) => {
         this.log.push(`commit ${offsets.map((o) => o.offset).join(',')}`);
         this.commits.push(offsets);
       },
-      seek: (target: { topic: string; partition: number; offset: string }) => {
-        this.log.push(`seek ${target.offset}`);
-        this.seeks.push(target);
-      },
+      seek: (target: { offset: string }) => void this.log.push(`seek ${target.offset}`),
+      pause: () => void this.log.push('pause'),
     };
     const producer = {
-      send: async (record: ProducerRecord) => {
-        if (record.topic === this.failingTopic) throw new Error(`cannot produce to ${record.topic}`);
-        this.log.push(`send ${record.topic}`);
-        this.sent.push(record);
+      sendBatch: async (batch: ProducerBatch) => {
+        if (this.failSends) throw new Error('cannot produce');
+        this.log.push(
+          `send ${(batch.topicMessages ?? []).map((t) => `${t.topic}×${t.messages.length}`).join(' ')}`,
+        );
+        this.sent.push(batch);
         return [];
       },
     };
-    const heartbeat = async () => {
-      this.heartbeats += 1;
-    };
-    this.context = new KafkaContext([
-      message,
-      PARTITION,
-      KafkaTopic.TradeSubmitted,
+    const payload = {
+      batch: { topic: KafkaTopic.TradeSubmitted, partition: PARTITION, messages: this.messages },
+      resolveOffset: (offset: string) => void this.log.push(`resolve ${offset}`),
+      heartbeat: async () => {
+        this.heartbeats += 1;
+      },
+      isRunning: () => true,
+      isStale: () => this.stale,
+    } as unknown as EachBatchPayload;
+    this.context = new KafkaBatchContext(
+      payload,
+      this.messages,
       consumer as unknown as Consumer,
-      heartbeat,
       producer as unknown as Producer,
-    ]);
+    );
   }
 
-  /** Decoded values of the messages produced to one topic. */
   produced<T>(topic: KafkaTopic): T[] {
     return this.sent
-      .filter((record) => record.topic === topic)
-      .flatMap((record) => record.messages.map((m) => JSON.parse(String(m.value)) as T));
+      .flatMap((batch) => batch.topicMessages ?? [])
+      .filter((t) => t.topic === topic)
+      .flatMap((t) => t.messages.map((m) => JSON.parse(String(m.value)) as T));
   }
-
-  keysProducedTo(topic: KafkaTopic): unknown[] {
-    return this.sent.filter((record) => record.topic === topic).flatMap((r) => r.messages.map((m) => m.key));
-  }
-}
-
-/** A copy of the object without one field, as a producer that left it out would send it. */
-function without<T extends object>(value: T, field: keyof T): Partial<T> {
-  const copy: Partial<T> = { ...value };
-  delete copy[field];
-  return copy;
-}
-
-function transientError(): Error {
-  return new Error('Connection terminated');
 }
 
 describe('MatchingController', () => {
   let controller: MatchingController;
+  let settleBatch: jest.Mock<Promise<BatchResult[]>, [readonly SettleRequest[]]>;
   let settle: jest.Mock<Promise<Settlement>, [string]>;
-  let rejectUnprocessable: jest.Mock<Promise<TradeEntity | null>, [string, string]>;
+  let rejectUnprocessable: jest.Mock<Promise<SettledTrade | null>, [string, string]>;
 
   beforeEach(async () => {
+    settleBatch = jest.fn(async (requests: readonly SettleRequest[]) => applyAll(requests));
     settle = jest.fn<Promise<Settlement>, [string]>();
-    rejectUnprocessable = jest.fn<Promise<TradeEntity | null>, [string, string]>();
+    rejectUnprocessable = jest.fn<Promise<SettledTrade | null>, [string, string]>();
     const moduleRef = await Test.createTestingModule({
       controllers: [MatchingController],
-      providers: [{ provide: MatchingService, useValue: { settle, rejectUnprocessable } }],
+      providers: [{ provide: MatchingService, useValue: { settleBatch, settle, rejectUnprocessable } }],
     })
       .setLogger(silentLogger)
       .compile();
@@ -156,30 +144,44 @@ describe('MatchingController', () => {
   });
 
   /** Runs the handler to completion, letting every backoff pause elapse on fake timers. */
-  async function handle(delivery: FakeDelivery, payload: unknown): Promise<void> {
+  async function handle(batch: FakeBatch): Promise<void> {
     jest.useFakeTimers();
-    const done = controller.onTradeSubmitted(payload, delivery.context);
+    const done = controller.onTradesSubmitted(batch.payloads, batch.context);
     await jest.runAllTimersAsync();
     await done;
   }
 
-  describe('a valid event', () => {
-    it('settles the trade the event names', async () => {
-      settle.mockResolvedValue(applied());
-      await handle(new FakeDelivery(event), event);
-      expect(settle).toHaveBeenCalledWith('7', {
-        account: event.account,
-        symbol: event.symbol,
-        qty: event.qty,
-        price: event.price,
-      });
+  describe('a batch of valid events', () => {
+    it('settles them in one call, in offset order, with what each event says', async () => {
+      await handle(new FakeBatch([event('7'), event('8', { qty: '-5', price: '1' })]));
+      expect(settleBatch).toHaveBeenCalledTimes(1);
+      expect(settleBatch.mock.calls[0]?.[0]).toEqual([
+        { tradeId: '7', expected: { account: 'default', symbol: 'AAPL', qty: '100', price: '150.25' } },
+        { tradeId: '8', expected: { account: 'default', symbol: 'AAPL', qty: '-5', price: '1' } },
+      ]);
     });
 
-    it('announces the outcome on trades.settled.v1, keyed by account|symbol', async () => {
-      settle.mockResolvedValue(applied());
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(delivery.produced<TradeSettledEvent>(KafkaTopic.TradeSettled)).toEqual([
+    it('announces every outcome in one produce, keyed by account|symbol, with the reason of a rejection', async () => {
+      settleBatch.mockResolvedValueOnce([
+        { kind: 'settled', trade: trade('7'), changed: true },
+        {
+          kind: 'settled',
+          trade: trade('8', {
+            status: TradeStatus.Rejected,
+            rejectReason: 'insufficient quantity: open 0, sell 5',
+          }),
+          changed: true,
+        },
+      ]);
+      const batch = new FakeBatch([event('7'), event('8', { qty: '-5' })]);
+      await handle(batch);
+      expect(batch.sent).toHaveLength(1);
+      expect(batch.sent[0]?.acks).toBe(-1);
+      expect(batch.sent[0]?.topicMessages?.[0]?.messages.map((m) => m.key)).toEqual([
+        'default|AAPL',
+        'default|AAPL',
+      ]);
+      expect(batch.produced<TradeSettledEvent>(KafkaTopic.TradeSettled)).toEqual([
         {
           eventVersion: 1,
           tradeId: '7',
@@ -188,297 +190,195 @@ describe('MatchingController', () => {
           status: 'APPLIED',
           settledAt: '2026-11-25T14:30:01.000Z',
         },
-      ]);
-      expect(delivery.keysProducedTo(KafkaTopic.TradeSettled)).toEqual(['default|AAPL']);
-    });
-
-    it('includes the reason when the trade was rejected', async () => {
-      const reason = 'insufficient quantity: open 10, sell 15';
-      settle.mockResolvedValue(applied({ qty: '-15', status: TradeStatus.Rejected, rejectReason: reason }));
-      const delivery = new FakeDelivery({ ...event, qty: '-15' });
-      await handle(delivery, { ...event, qty: '-15' });
-      expect(delivery.produced<TradeSettledEvent>(KafkaTopic.TradeSettled)).toEqual([
-        expect.objectContaining({ tradeId: '7', status: 'REJECTED', rejectReason: reason }),
-      ]);
-    });
-
-    it('commits offset + 1 as a string, once', async () => {
-      settle.mockResolvedValue(applied());
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(delivery.commits).toEqual([
-        [{ topic: KafkaTopic.TradeSubmitted, partition: PARTITION, offset: '42' }],
-      ]);
-    });
-
-    it('commits past offsets beyond the range of a JS number exactly', async () => {
-      settle.mockResolvedValue(applied());
-      const delivery = new FakeDelivery(event, '9007199254740993');
-      await handle(delivery, event);
-      expect(delivery.commits[0]?.[0]?.offset).toBe('9007199254740994');
-    });
-
-    it('settles before it publishes, and publishes before it commits', async () => {
-      const delivery = new FakeDelivery(event);
-      settle.mockImplementation(async (tradeId) => {
-        delivery.log.push(`settle ${tradeId}`);
-        return applied();
-      });
-      await handle(delivery, event);
-      expect(delivery.log).toEqual(['settle 7', `send ${KafkaTopic.TradeSettled}`, 'commit 42']);
-    });
-
-    it("matches the recorded trade in PostgreSQL's notation ('100.000')", async () => {
-      settle.mockResolvedValue(applied({ qty: '100.000', price: '150.250000' }));
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(delivery.produced(KafkaTopic.TradeDeadLetter)).toEqual([]);
-      expect(delivery.produced<TradeSettledEvent>(KafkaTopic.TradeSettled)).toHaveLength(1);
-    });
-  });
-
-  describe('a redelivered event (trade already settled)', () => {
-    it('publishes the settled event again and commits', async () => {
-      settle.mockResolvedValue({ trade: tradeRow(), changed: false });
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(delivery.produced<TradeSettledEvent>(KafkaTopic.TradeSettled)).toEqual([
-        expect.objectContaining({ tradeId: '7', status: 'APPLIED' }),
-      ]);
-      expect(delivery.log).toEqual([`send ${KafkaTopic.TradeSettled}`, 'commit 42']);
-    });
-  });
-
-  describe('an invalid payload', () => {
-    const withoutTradeId = without(event, 'tradeId');
-    it.each<[string, unknown, RegExp]>([
-      ['a missing tradeId', withoutTradeId, /tradeId/],
-      ["qty 'x'", { ...event, qty: 'x' }, /qty/],
-      ['qty 0', { ...event, qty: '0' }, /qty must not be 0/],
-      ['eventVersion 2', { ...event, eventVersion: 2 }, /eventVersion must be 1/],
-      ['an unknown field', { ...event, foo: 1 }, /foo/],
-      ['a string', 'not json at all', /not a JSON object/],
-      ['an array', [event], /not a JSON object/],
-      ['null', null, /not a JSON object/],
-    ])('with %s is dead-lettered with the reason and the raw value', async (_label, payload, reason) => {
-      const delivery = new FakeDelivery(payload);
-      await handle(delivery, payload);
-      expect(delivery.produced<TradeDeadLetterEvent>(KafkaTopic.TradeDeadLetter)).toEqual([
         {
           eventVersion: 1,
-          sourceTopic: KafkaTopic.TradeSubmitted,
-          partition: PARTITION,
-          offset: OFFSET,
-          key: 'default|AAPL',
-          rawValue: delivery.rawValue,
-          error: expect.stringMatching(reason),
-          failedAt: expect.any(String),
+          tradeId: '8',
+          account: 'default',
+          symbol: 'AAPL',
+          status: 'REJECTED',
+          rejectReason: 'insufficient quantity: open 0, sell 5',
+          settledAt: '2026-11-25T14:30:01.000Z',
         },
       ]);
     });
 
-    it.each<[string, unknown]>([
-      ['a missing tradeId', withoutTradeId],
-      ["qty 'x'", { ...event, qty: 'x' }],
-      ['a string', 'not json at all'],
-    ])('with %s is committed without reaching the matching service', async (_label, payload) => {
-      const delivery = new FakeDelivery(payload);
-      await handle(delivery, payload);
-      expect(settle).not.toHaveBeenCalled();
-      expect(delivery.log).toEqual([`send ${KafkaTopic.TradeDeadLetter}`, 'commit 42']);
+    it('settles, then announces, then commits the last offset + 1 once, then resolves it', async () => {
+      const batch = new FakeBatch([event('7'), event('8'), event('9')]);
+      await handle(batch);
+      expect(batch.log).toEqual([`send ${KafkaTopic.TradeSettled}×3`, 'commit 44', 'resolve 43']);
+      expect(batch.commits).toEqual([
+        [{ topic: KafkaTopic.TradeSubmitted, partition: PARTITION, offset: '44' }],
+      ]);
+    });
+
+    it('commits offsets beyond the range of a JS number exactly', async () => {
+      const batch = new FakeBatch([event('7')], 9007199254740993n);
+      await handle(batch);
+      expect(batch.commits[0]?.[0]?.offset).toBe('9007199254740994');
+    });
+
+    it(`works in chunks of ${MAX_CHUNK}: one transaction, one produce and one commit each`, async () => {
+      const events = Array.from({ length: MAX_CHUNK * 2 + 7 }, (_, i) => event(String(i + 1)));
+      const batch = new FakeBatch(events, 0n);
+      await handle(batch);
+      expect(settleBatch.mock.calls.map(([requests]) => requests.length)).toEqual([MAX_CHUNK, MAX_CHUNK, 7]);
+      expect(batch.log.filter((line) => line.startsWith('commit'))).toEqual([
+        `commit ${MAX_CHUNK}`,
+        `commit ${MAX_CHUNK * 2}`,
+        `commit ${MAX_CHUNK * 2 + 7}`,
+      ]);
+      expect(batch.heartbeats).toBe(3);
+    });
+
+    it('does not start a batch whose partition moved meanwhile', async () => {
+      const batch = new FakeBatch([event('7')]);
+      batch.stale = true;
+      await handle(batch);
+      expect(settleBatch).not.toHaveBeenCalled();
+      expect(batch.log).toEqual([]);
     });
   });
 
-  describe('an event the recorded trade contradicts', () => {
-    it('is dead-lettered, with nothing settled or announced, when the service finds a mismatch', async () => {
-      settle.mockRejectedValue(new PermanentMatchingError('event does not match recorded trade 7'));
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(delivery.produced<TradeDeadLetterEvent>(KafkaTopic.TradeDeadLetter)).toEqual([
-        expect.objectContaining({ error: expect.stringMatching(/does not match recorded trade 7/) }),
-      ]);
-      expect(delivery.produced(KafkaTopic.TradeSettled)).toEqual([]);
-      expect(delivery.commits).toHaveLength(1);
-    });
-
-    it('is dead-lettered at once, without retries, when the trade is not recorded', async () => {
-      settle.mockRejectedValue(new PermanentMatchingError('trade 7 is not recorded'));
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(settle).toHaveBeenCalledTimes(1);
-      expect(delivery.produced<TradeDeadLetterEvent>(KafkaTopic.TradeDeadLetter)).toEqual([
-        expect.objectContaining({ error: 'trade 7 is not recorded' }),
-      ]);
-      expect(delivery.commits).toHaveLength(1);
-    });
+  it('announces a redelivered trade again as it was settled, and commits', async () => {
+    settleBatch.mockResolvedValueOnce([{ kind: 'settled', trade: trade('7'), changed: false }]);
+    const batch = new FakeBatch([event('7')]);
+    await handle(batch);
+    expect(batch.produced<TradeSettledEvent>(KafkaTopic.TradeSettled).map((e) => e.tradeId)).toEqual(['7']);
+    expect(batch.log).toContain('commit 42');
   });
 
-  describe('a failure after the trade is settled', () => {
-    it('rewinds to the message instead of dead-lettering or committing it', async () => {
-      settle.mockResolvedValue(applied());
-      const delivery = new FakeDelivery(event);
-      delivery.failingTopic = KafkaTopic.TradeSettled;
-      await handle(delivery, event);
-      expect(delivery.produced(KafkaTopic.TradeDeadLetter)).toEqual([]);
-      expect(delivery.commits).toEqual([]);
-      expect(delivery.seeks).toEqual([
-        { topic: KafkaTopic.TradeSubmitted, partition: PARTITION, offset: OFFSET },
+  describe('events that can never apply', () => {
+    it('dead-letters an invalid payload with the reason, settles the rest, and commits past both', async () => {
+      const bad = { ...event('8'), qty: '1e3' };
+      const batch = new FakeBatch([event('7'), bad, 'not json']);
+      await handle(batch);
+      expect(settleBatch.mock.calls[0]?.[0].map((r) => r.tradeId)).toEqual(['7']);
+      const dead = batch.produced<TradeDeadLetterEvent>(KafkaTopic.TradeDeadLetter);
+      expect(dead.map((d) => [d.offset, d.partition, d.sourceTopic])).toEqual([
+        ['42', PARTITION, KafkaTopic.TradeSubmitted],
+        ['43', PARTITION, KafkaTopic.TradeSubmitted],
+      ]);
+      expect(dead[0]?.error).toMatch(/^invalid trades\.submitted\.v1 event: .*qty/);
+      expect(dead[0]?.rawValue).toBe(JSON.stringify(bad));
+      expect(dead[1]?.error).toBe('message value is not a JSON object');
+      expect(batch.log).toEqual([
+        `send ${KafkaTopic.TradeSettled}×1 ${KafkaTopic.TradeDeadLetter}×2`,
+        'commit 44',
+        'resolve 43',
       ]);
     });
-  });
 
-  describe('a dead letter that cannot be written', () => {
-    it('rewinds to the message rather than letting a later commit skip it', async () => {
-      const delivery = new FakeDelivery('not json');
-      delivery.failingTopic = KafkaTopic.TradeDeadLetter;
-      await handle(delivery, 'not json');
-      expect(delivery.commits).toEqual([]);
-      expect(delivery.seeks).toEqual([
-        { topic: KafkaTopic.TradeSubmitted, partition: PARTITION, offset: OFFSET },
+    it('dead-letters an event the recorded trade contradicts, announcing nothing for it', async () => {
+      settleBatch.mockResolvedValueOnce([
+        { kind: 'unmatched', reason: 'event does not match recorded trade 7' },
       ]);
+      const batch = new FakeBatch([event('7')]);
+      await handle(batch);
+      expect(batch.produced(KafkaTopic.TradeSettled)).toEqual([]);
+      expect(batch.produced<TradeDeadLetterEvent>(KafkaTopic.TradeDeadLetter).map((d) => d.error)).toEqual([
+        'event does not match recorded trade 7',
+      ]);
+      expect(batch.log).toContain('commit 42');
     });
   });
 
   describe('a transient failure', () => {
-    it('is retried until the trade is applied, then committed once', async () => {
-      settle
-        .mockRejectedValueOnce(transientError())
-        .mockRejectedValueOnce(transientError())
-        .mockResolvedValue(applied());
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(settle).toHaveBeenCalledTimes(3);
-      expect(delivery.produced<TradeSettledEvent>(KafkaTopic.TradeSettled)).toEqual([
-        expect.objectContaining({ status: 'APPLIED' }),
-      ]);
-      expect(delivery.produced(KafkaTopic.TradeDeadLetter)).toEqual([]);
-      expect(delivery.commits).toEqual([
-        [{ topic: KafkaTopic.TradeSubmitted, partition: PARTITION, offset: '42' }],
-      ]);
-    });
-
-    it('heartbeats between attempts so the group keeps the partition', async () => {
-      settle
-        .mockRejectedValueOnce(transientError())
-        .mockRejectedValueOnce(transientError())
-        .mockResolvedValue(applied());
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(delivery.heartbeats).toBe(2);
-    });
-
-    it('waits with backoff instead of retrying at once', async () => {
-      settle.mockRejectedValueOnce(transientError()).mockResolvedValue(applied());
-      const delivery = new FakeDelivery(event);
-      jest.useFakeTimers();
-      const done = controller.onTradeSubmitted(event, delivery.context);
-      await jest.advanceTimersByTimeAsync(150);
-      expect(settle).toHaveBeenCalledTimes(1);
-      await jest.runAllTimersAsync();
-      await done;
-      expect(settle).toHaveBeenCalledTimes(2);
-    });
-
-    it('is retried past the attempt limit for unexpected errors', async () => {
-      for (let i = 0; i < 7; i++) settle.mockRejectedValueOnce(transientError());
-      settle.mockResolvedValue(applied());
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(settle).toHaveBeenCalledTimes(8);
-      expect(rejectUnprocessable).not.toHaveBeenCalled();
-      expect(delivery.produced<TradeSettledEvent>(KafkaTopic.TradeSettled)).toEqual([
-        expect.objectContaining({ status: 'APPLIED' }),
-      ]);
+    it('retries the whole batch until it settles, heartbeating between attempts, then commits once', async () => {
+      settleBatch
+        .mockRejectedValueOnce(Object.assign(new Error('terminating connection'), { code: '57P01' }))
+        .mockRejectedValueOnce(new Error('Connection terminated'));
+      const batch = new FakeBatch([event('7'), event('8')]);
+      await handle(batch);
+      expect(settleBatch).toHaveBeenCalledTimes(3);
+      expect(settle).not.toHaveBeenCalled();
+      expect(batch.heartbeats).toBeGreaterThanOrEqual(2);
+      expect(batch.commits).toHaveLength(1);
     });
   });
 
-  describe('an unexpected error that persists', () => {
-    const reasonPattern = /^could not be applied: .*numeric field overflow/;
-
+  describe('an unexpected failure of the batch', () => {
     beforeEach(() => {
-      settle.mockRejectedValue(Object.assign(new Error('numeric field overflow'), { code: '22003' }));
-      rejectUnprocessable.mockImplementation(async (_tradeId, reason) =>
-        tradeRow({ status: TradeStatus.Rejected, rejectReason: reason }),
+      settleBatch.mockRejectedValue(new Error('numeric field overflow'));
+      settle.mockImplementation(async (tradeId) => {
+        if (tradeId === '8') throw new Error('numeric field overflow');
+        return { trade: trade(tradeId) as Settlement['trade'], changed: true };
+      });
+      rejectUnprocessable.mockImplementation(async (tradeId, reason) =>
+        trade(tradeId, { status: TradeStatus.Rejected, rejectReason: reason }),
       );
     });
 
-    it('is tried five times, then the trade is rejected with the reason', async () => {
-      await handle(new FakeDelivery(event), event);
-      expect(settle).toHaveBeenCalledTimes(5);
-      expect(rejectUnprocessable).toHaveBeenCalledTimes(1);
-      expect(rejectUnprocessable).toHaveBeenCalledWith('7', expect.stringMatching(reasonPattern));
+    it('settles the trades one at a time, so only the one at fault is rejected, after five attempts', async () => {
+      const batch = new FakeBatch([event('7'), event('8'), event('9')]);
+      await handle(batch);
+      expect(settle.mock.calls.map(([id]) => id)).toEqual(['7', '8', '8', '8', '8', '8', '9']);
+      expect(rejectUnprocessable).toHaveBeenCalledWith('8', 'could not be applied: numeric field overflow');
+      expect(
+        batch.produced<TradeSettledEvent>(KafkaTopic.TradeSettled).map((e) => [e.tradeId, e.status]),
+      ).toEqual([
+        ['7', 'APPLIED'],
+        ['8', 'REJECTED'],
+        ['9', 'APPLIED'],
+      ]);
+      expect(batch.produced<TradeDeadLetterEvent>(KafkaTopic.TradeDeadLetter).map((d) => d.offset)).toEqual([
+        '42',
+      ]);
+      expect(batch.log).toContain('commit 44');
     });
 
-    it('announces the rejection on trades.settled.v1', async () => {
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(delivery.produced<TradeSettledEvent>(KafkaTopic.TradeSettled)).toEqual([
-        expect.objectContaining({
-          tradeId: '7',
-          status: 'REJECTED',
-          rejectReason: expect.stringMatching(reasonPattern),
-        }),
-      ]);
-    });
-
-    it('dead-letters the message, then commits it', async () => {
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(delivery.produced<TradeDeadLetterEvent>(KafkaTopic.TradeDeadLetter)).toEqual([
-        expect.objectContaining({ error: expect.stringMatching(reasonPattern), rawValue: delivery.rawValue }),
-      ]);
-      expect(delivery.log.slice(-3)).toEqual([
-        `send ${KafkaTopic.TradeSettled}`,
-        `send ${KafkaTopic.TradeDeadLetter}`,
-        'commit 42',
-      ]);
-    });
-
-    it('publishes no settled event when the trade was settled meanwhile', async () => {
+    it('announces no rejection when the trade was settled meanwhile, but still dead-letters it', async () => {
       rejectUnprocessable.mockResolvedValue(null);
-      const delivery = new FakeDelivery(event);
-      await handle(delivery, event);
-      expect(delivery.produced(KafkaTopic.TradeSettled)).toEqual([]);
-      expect(delivery.produced(KafkaTopic.TradeDeadLetter)).toHaveLength(1);
-      expect(delivery.commits).toHaveLength(1);
+      const batch = new FakeBatch([event('8')]);
+      await handle(batch);
+      expect(batch.produced(KafkaTopic.TradeSettled)).toEqual([]);
+      expect(batch.produced(KafkaTopic.TradeDeadLetter)).toHaveLength(1);
     });
   });
 
-  describe('shutdown during retries', () => {
-    async function interruptedDelivery(): Promise<FakeDelivery> {
-      settle.mockRejectedValue(transientError());
-      const delivery = new FakeDelivery(event);
-      jest.useFakeTimers();
-      const done = controller.onTradeSubmitted(event, delivery.context);
-      await jest.advanceTimersByTimeAsync(50);
-      controller.onApplicationShutdown();
-      await jest.runAllTimersAsync();
+  describe('a failure after the trades are settled', () => {
+    it('rewinds to the chunk instead of committing or resolving it', async () => {
+      const batch = new FakeBatch([event('7'), event('8')]);
+      batch.failSends = true;
+      await handle(batch);
+      expect(settleBatch).toHaveBeenCalledTimes(1);
+      expect(batch.log).toEqual(['seek 41']);
+    });
+  });
+
+  describe('shutdown', () => {
+    it('stops retrying a failing batch and rewinds to it, uncommitted', async () => {
+      settleBatch.mockRejectedValue(new Error('Connection terminated'));
+      const batch = new FakeBatch([event('7')]);
+      const done = controller.onTradesSubmitted(batch.payloads, batch.context);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await controller.beforeApplicationShutdown();
       await done;
-      return delivery;
-    }
-
-    it('stops retrying and leaves the offset uncommitted', async () => {
-      const delivery = await interruptedDelivery();
-      expect(settle).toHaveBeenCalledTimes(1);
-      expect(delivery.commits).toEqual([]);
-      expect(delivery.sent).toEqual([]);
+      expect(batch.log).toEqual(['pause', 'seek 41']);
     });
 
-    it('seeks back to the same offset so the message is redelivered', async () => {
-      const delivery = await interruptedDelivery();
-      expect(delivery.seeks).toEqual([
-        { topic: KafkaTopic.TradeSubmitted, partition: PARTITION, offset: OFFSET },
+    it('lets the chunk in flight settle, announce and commit, starts no other, and only then returns', async () => {
+      let release: () => void = () => undefined;
+      settleBatch.mockImplementationOnce(
+        (requests) => new Promise((resolve) => (release = () => resolve(applyAll(requests)))),
+      );
+      const events = Array.from({ length: MAX_CHUNK + 1 }, (_, i) => event(String(i + 1)));
+      const batch = new FakeBatch(events, 0n);
+      const done = controller.onTradesSubmitted(batch.payloads, batch.context);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const shutdown = controller.beforeApplicationShutdown().then(() => batch.log.push('shutdown returned'));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(batch.log).toEqual(['pause']);
+      release();
+      await Promise.all([done, shutdown]);
+      expect(settleBatch).toHaveBeenCalledTimes(1);
+      expect(batch.log).toEqual([
+        'pause',
+        `send ${KafkaTopic.TradeSettled}×${MAX_CHUNK}`,
+        `commit ${MAX_CHUNK}`,
+        `resolve ${MAX_CHUNK - 1}`,
+        `seek ${MAX_CHUNK}`,
+        'shutdown returned',
       ]);
-    });
-
-    it('neither commits nor seeks a later message of that partition past the abandoned one', async () => {
-      await interruptedDelivery();
-      settle.mockClear();
-      const later = new FakeDelivery({ ...event, tradeId: '8' }, '42');
-      await handle(later, { ...event, tradeId: '8' });
-      expect(settle).not.toHaveBeenCalled();
-      expect(later.commits).toEqual([]);
-      expect(later.seeks).toEqual([]);
     });
   });
 });

@@ -1,11 +1,13 @@
 import { TradeStatus } from '@lotwise/contracts';
 import {
   compareExecutionOrder,
+  InOrderSettlement,
   insufficientQuantityReason,
   matchTrade,
   OpenLot,
   PnlEntryDraft,
   replayTrades,
+  settleInOrder,
 } from '@lotwise/lot-engine';
 import {
   canonicalNumeric,
@@ -33,7 +35,70 @@ export interface ExpectedTrade {
   price: string;
 }
 
+/** One event of a batch: the trade it names and what it says that trade is. */
+export interface SettleRequest {
+  tradeId: string;
+  expected: ExpectedTrade;
+}
+
+/** What the settled event needs to say about a trade. */
+export interface SettledTrade {
+  id: string;
+  account: string;
+  symbol: string;
+  status: TradeStatus;
+  rejectReason: string | null;
+  settledAt: Date | null;
+}
+
+export type BatchResult =
+  | { kind: 'settled'; trade: SettledTrade; changed: boolean }
+  /** The event names no recorded trade, or contradicts it: it can never apply. */
+  | { kind: 'unmatched'; reason: string };
+
 type Outcome = { status: 'APPLIED' } | { status: 'REJECTED'; reason: string };
+
+/** A trade row as the batch path reads it: executed_at as text, because Date drops the microseconds. */
+interface LockedTrade extends SettledTrade {
+  qty: string;
+  price: string;
+  executedAt: string;
+}
+
+interface LockedPosition {
+  account: string;
+  symbol: string;
+  openQty: string;
+  openCost: string;
+  lastExecutedAt: string | null;
+  lastTradeId: string | null;
+}
+
+interface LoadedLot {
+  id: string;
+  account: string;
+  symbol: string;
+  tradeId: string;
+  qty: string;
+  remainingQty: string;
+  price: string;
+  executedAt: string;
+}
+
+/** One position's pending trades in a batch, in event order. */
+interface PositionRun {
+  account: string;
+  symbol: string;
+  trades: LockedTrade[];
+  position?: LockedPosition;
+  lots: LoadedLot[];
+  allLotsLoaded: boolean;
+  settlement?: InOrderSettlement;
+}
+
+/** timestamptz as ISO-8601 UTC with all six fractional digits. */
+const isoUtc = (column: string): string =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 /** First batch of lots a sell locks; doubled until the sell is covered, so a sell locks only what it consumes. */
 const FIRST_LOT_BATCH = 8;
@@ -46,49 +111,375 @@ const FIRST_LOT_BATCH = 8;
 export class MatchingService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
+  /**
+   * Settles a batch of events in one transaction, with a fixed number of statements whatever its size: lock
+   * the trades, then their positions, then (one query for all positions) the oldest open lots each run of
+   * sells needs; the lot engine settles each position's run in memory; set-based statements write lots, P&L
+   * entries, positions and statuses. A position whose trades are not all in execution order after its last
+   * applied trade (a backdated trade) is settled one trade at a time, in the same transaction, with replay.
+   * Results are in request order. Throws only for failures of the whole batch (database, bugs).
+   */
+  settleBatch(requests: readonly SettleRequest[]): Promise<BatchResult[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const results: (BatchResult | undefined)[] = new Array(requests.length);
+      const trades = await this.lockTrades(manager, requests);
+      const runs = new Map<string, PositionRun>();
+      const echoes: { index: number; tradeId: string }[] = [];
+      const pending = new Set<string>();
+      requests.forEach((request, index) => {
+        const trade = trades.get(request.tradeId);
+        if (!trade) {
+          results[index] = { kind: 'unmatched', reason: `trade ${request.tradeId} is not recorded` };
+        } else if (!sameTrade(trade, request.expected)) {
+          results[index] = { kind: 'unmatched', reason: `event does not match recorded trade ${trade.id}` };
+        } else if (trade.status !== TradeStatus.Pending || pending.has(trade.id)) {
+          // Settled before (a redelivery), or named twice in this batch: announced again as it ends up.
+          echoes.push({ index, tradeId: trade.id });
+        } else {
+          pending.add(trade.id);
+          const key = `${trade.account}|${trade.symbol}`;
+          let run = runs.get(key);
+          if (!run) {
+            run = {
+              account: trade.account,
+              symbol: trade.symbol,
+              trades: [],
+              lots: [],
+              allLotsLoaded: false,
+            };
+            runs.set(key, run);
+          }
+          run.trades.push(trade);
+        }
+      });
+      const changed = new Map<string, SettledTrade>();
+      if (runs.size > 0) {
+        const positions = await this.lockPositions(manager, [...runs.values()]);
+        const inOrder: PositionRun[] = [];
+        const oneByOne: PositionRun[] = [];
+        for (const [key, run] of runs) {
+          run.position = positions.get(key);
+          if (!run.position) throw new Error(`position ${key} was not created`);
+          (isInOrderRun(run.position, run.trades) ? inOrder : oneByOne).push(run);
+        }
+        for (const trade of await this.settleRuns(manager, inOrder)) changed.set(trade.id, trade);
+        for (const run of oneByOne) {
+          for (const locked of run.trades) {
+            const { trade } = await this.settleLockedTrade(manager, locked.id);
+            changed.set(trade.id, trade);
+          }
+        }
+      }
+      for (const [index, request] of requests.entries()) {
+        if (results[index]) continue;
+        const trade = changed.get(request.tradeId);
+        if (trade) results[index] = { kind: 'settled', trade, changed: true };
+      }
+      for (const { index, tradeId } of echoes) {
+        const trade = changed.get(tradeId) ?? trades.get(tradeId);
+        if (trade) results[index] = { kind: 'settled', trade, changed: false };
+      }
+      return results.map((result, index) => {
+        if (!result) throw new Error(`no result for trade ${requests[index]?.tradeId}`);
+        return result;
+      });
+    });
+  }
+
+  private async lockTrades(
+    manager: EntityManager,
+    requests: readonly SettleRequest[],
+  ): Promise<Map<string, LockedTrade>> {
+    const ids = [...new Set(requests.map((r) => r.tradeId))];
+    const rows = await manager
+      .getRepository(TradeEntity)
+      .createQueryBuilder('t')
+      .select('t.id::text', 'id')
+      .addSelect('t.account', 'account')
+      .addSelect('t.symbol', 'symbol')
+      .addSelect('t.qty::text', 'qty')
+      .addSelect('t.price::text', 'price')
+      .addSelect(isoUtc('t.executed_at'), 'executedAt')
+      .addSelect('t.status', 'status')
+      .addSelect('t.reject_reason', 'rejectReason')
+      .addSelect('t.settled_at', 'settledAt')
+      .where('t.id = ANY(CAST(:ids AS bigint[]))', { ids })
+      .orderBy('t.id')
+      .setLock('pessimistic_write')
+      .getRawMany<LockedTrade>();
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  /** Creates missing position rows, then locks all of the batch's in one statement, in key order. */
+  private async lockPositions(
+    manager: EntityManager,
+    runs: readonly PositionRun[],
+  ): Promise<Map<string, LockedPosition>> {
+    const sorted = [...runs].sort((a, b) => compareKeys(a, b));
+    const accounts = sorted.map((run) => run.account);
+    const symbols = sorted.map((run) => run.symbol);
+    await manager.query(
+      `INSERT INTO positions (account, symbol)
+       SELECT * FROM unnest($1::varchar[], $2::varchar[]) ON CONFLICT (account, symbol) DO NOTHING`,
+      [accounts, symbols],
+    );
+    const rows = await manager
+      .getRepository(PositionEntity)
+      .createQueryBuilder('p')
+      .select('p.account', 'account')
+      .addSelect('p.symbol', 'symbol')
+      .addSelect('p.open_qty::text', 'openQty')
+      .addSelect('p.open_cost::text', 'openCost')
+      .addSelect(isoUtc('p.last_executed_at'), 'lastExecutedAt')
+      .addSelect('p.last_trade_id::text', 'lastTradeId')
+      .where(
+        '(p.account, p.symbol) IN (SELECT * FROM unnest(CAST(:accounts AS varchar[]), CAST(:symbols AS varchar[])))',
+        { accounts, symbols },
+      )
+      .orderBy('p.account')
+      .addOrderBy('p.symbol')
+      .setLock('pessimistic_write')
+      .getRawMany<LockedPosition>();
+    return new Map(rows.map((row) => [`${row.account}|${row.symbol}`, row]));
+  }
+
+  /** Settles in-order runs: the lot engine decides, a fixed number of set-based statements write. */
+  private async settleRuns(manager: EntityManager, runs: readonly PositionRun[]): Promise<SettledTrade[]> {
+    if (runs.length === 0) return [];
+    // A sell consumes one lot or a few: lock that many to start with, more only if the engine asks.
+    await this.lockLots(
+      manager,
+      runs.filter((run) => run.trades.some(isSell)),
+      (run) => FIRST_LOT_BATCH + 2 * run.trades.filter(isSell).length,
+    );
+    for (const run of runs) {
+      for (let limit = FIRST_LOT_BATCH; ; limit *= 2) {
+        const position = run.position as LockedPosition;
+        const outcome = settleInOrder(
+          {
+            openQty: canonicalNumeric(position.openQty),
+            openCost: canonicalNumeric(position.openCost),
+            lots: run.lots.map(loadedOpenLot),
+          },
+          run.trades.map((trade) => ({
+            id: trade.id,
+            qty: canonicalNumeric(trade.qty),
+            price: canonicalNumeric(trade.price),
+          })),
+        );
+        if (outcome.kind === 'settled') {
+          run.settlement = outcome;
+          break;
+        }
+        if (run.allLotsLoaded) {
+          // positions.open_qty says the lots cover the sell; they do not. Never guess with money.
+          throw new Error(
+            `books inconsistent for ${run.account}/${run.symbol}: open_qty ${position.openQty} exceeds open lots`,
+          );
+        }
+        await this.lockLots(manager, [run], () => limit);
+      }
+    }
+    return this.writeRuns(manager, runs);
+  }
+
+  /**
+   * Locks (FOR UPDATE) the next `limit(run)` open lots of each run's position in FIFO order, after those
+   * already loaded: one statement for all positions, each an index range scan of lots_open_fifo.
+   */
+  private async lockLots(
+    manager: EntityManager,
+    runs: readonly PositionRun[],
+    limit: (run: PositionRun) => number,
+  ): Promise<void> {
+    if (runs.length === 0) return;
+    const after = runs.map((run) => run.lots[run.lots.length - 1]);
+    const rows: LoadedLot[] = await manager.query(
+      `SELECT l.id::text AS id, l.account, l.symbol, l.trade_id::text AS "tradeId", l.qty::text AS qty,
+              l.remaining_qty::text AS "remainingQty", l.price::text AS price, ${isoUtc('l.executed_at')} AS "executedAt"
+         FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::timestamptz[], $5::bigint[])
+              AS p(account, symbol, n, after_at, after_trade)
+         CROSS JOIN LATERAL (
+           SELECT * FROM lots
+            WHERE account = p.account AND symbol = p.symbol AND remaining_qty > 0
+              AND (p.after_at IS NULL OR (executed_at, trade_id) > (p.after_at, p.after_trade))
+            ORDER BY executed_at, trade_id
+            LIMIT p.n
+              FOR UPDATE
+         ) l`,
+      [
+        runs.map((run) => run.account),
+        runs.map((run) => run.symbol),
+        runs.map(limit),
+        after.map((lot) => lot?.executedAt ?? null),
+        after.map((lot) => lot?.tradeId ?? null),
+      ],
+    );
+    const byKey = new Map<string, LoadedLot[]>();
+    for (const row of rows) {
+      const key = `${row.account}|${row.symbol}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), row]);
+    }
+    for (const run of runs) {
+      const loaded = byKey.get(`${run.account}|${run.symbol}`) ?? [];
+      run.lots.push(...loaded);
+      run.allLotsLoaded = loaded.length < limit(run);
+    }
+  }
+
+  /** Writes what the engine decided for every run: five statements for the whole batch. */
+  private async writeRuns(manager: EntityManager, runs: readonly PositionRun[]): Promise<SettledTrade[]> {
+    const opened = runs.flatMap((run) => run.settlement?.openedLots ?? []);
+    const lotIds = new Map<string, string>();
+    for (const run of runs) for (const lot of run.lots) lotIds.set(lotKey(lot), lot.id);
+    if (opened.length > 0) {
+      const rows: { id: string; tradeId: string }[] = await manager.query(
+        `INSERT INTO lots (account, symbol, trade_id, qty, remaining_qty, price, executed_at)
+         SELECT t.account, t.symbol, t.id, t.qty, u.remaining, t.price, t.executed_at
+           FROM unnest($1::bigint[], $2::numeric[]) WITH ORDINALITY AS u(trade_id, remaining, ord)
+           JOIN trades t ON t.id = u.trade_id
+          ORDER BY u.ord
+         RETURNING id::text AS id, trade_id::text AS "tradeId"`,
+        [opened.map((lot) => lot.tradeId), opened.map((lot) => lot.remainingQty)],
+      );
+      for (const row of rows) lotIds.set(row.tradeId, row.id);
+    }
+    const reduced = runs.flatMap((run) => run.settlement?.reducedLots ?? []);
+    if (reduced.length > 0) {
+      await manager.query(
+        `UPDATE lots SET remaining_qty = u.remaining
+           FROM unnest($1::bigint[], $2::numeric[]) AS u(id, remaining) WHERE lots.id = u.id`,
+        [reduced.map((lot) => idOfLot(lotIds, lot.key)), reduced.map((lot) => lot.remainingQty)],
+      );
+    }
+    const entries = runs.flatMap((run) => (run.settlement?.entries ?? []).map((entry) => ({ run, entry })));
+    if (entries.length > 0) {
+      await manager.query(
+        `INSERT INTO realized_pnl (account, symbol, qty, buy_price, sell_price, realized_pnl, lot_id, sell_trade_id)
+         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::numeric[], $4::numeric[], $5::numeric[],
+                              $6::numeric[], $7::bigint[], $8::bigint[])`,
+        [
+          entries.map(({ run }) => run.account),
+          entries.map(({ run }) => run.symbol),
+          entries.map(({ entry }) => entry.qty),
+          entries.map(({ entry }) => entry.buyPrice),
+          entries.map(({ entry }) => entry.sellPrice),
+          entries.map(({ entry }) => entry.realizedPnl),
+          entries.map(({ entry }) => idOfLot(lotIds, entry.lotKey)),
+          entries.map(({ entry }) => entry.sellTradeId),
+        ],
+      );
+    }
+    // A rejected trade leaves its position as it was, as when trades are settled one at a time.
+    const moved = runs.flatMap((run) => {
+      const outcomes = run.settlement?.outcomes ?? [];
+      const last = [...outcomes].reverse().find((o) => o.status === 'APPLIED');
+      return last && run.settlement ? [{ run, settlement: run.settlement, lastTradeId: last.tradeId }] : [];
+    });
+    if (moved.length > 0) {
+      await manager.query(
+        `UPDATE positions p SET open_qty = u.open_qty, open_cost = u.open_cost, last_executed_at = t.executed_at,
+                last_trade_id = t.id, updated_at = now()
+           FROM unnest($1::varchar[], $2::varchar[], $3::numeric[], $4::numeric[], $5::bigint[])
+                AS u(account, symbol, open_qty, open_cost, last_trade_id)
+           JOIN trades t ON t.id = u.last_trade_id
+          WHERE p.account = u.account AND p.symbol = u.symbol`,
+        [
+          moved.map(({ run }) => run.account),
+          moved.map(({ run }) => run.symbol),
+          moved.map(({ settlement }) => settlement.openQty),
+          moved.map(({ settlement }) => settlement.openCost),
+          moved.map(({ lastTradeId }) => lastTradeId),
+        ],
+      );
+    }
+    const trades = new Map(runs.flatMap((run) => run.trades).map((trade) => [trade.id, trade]));
+    const outcomes = runs.flatMap((run) => run.settlement?.outcomes ?? []);
+    const rows: { id: string; settledAt: Date }[] = await manager.query(
+      `UPDATE trades SET status = u.status, reject_reason = u.reason, settled_at = clock_timestamp()
+         FROM unnest($1::bigint[], $2::varchar[], $3::text[]) AS u(id, status, reason)
+        WHERE trades.id = u.id
+       RETURNING trades.id::text AS id, trades.settled_at AS "settledAt"`,
+      [
+        outcomes.map((o) => o.tradeId),
+        outcomes.map((o) => o.status),
+        outcomes.map((o) => (o.status === 'REJECTED' ? (o.reason ?? 'rejected') : null)),
+      ],
+    );
+    const settledAt = new Map(rows.map((row) => [row.id, row.settledAt]));
+    return outcomes.map((outcome) => {
+      const trade = trades.get(outcome.tradeId);
+      if (!trade) throw new Error(`the engine settled trade ${outcome.tradeId}, which is not in the batch`);
+      return {
+        id: trade.id,
+        account: trade.account,
+        symbol: trade.symbol,
+        status: outcome.status === 'APPLIED' ? TradeStatus.Applied : TradeStatus.Rejected,
+        rejectReason: outcome.status === 'REJECTED' ? (outcome.reason ?? 'rejected') : null,
+        settledAt: settledAt.get(trade.id) ?? null,
+      };
+    });
+  }
+
+  /** Settles one trade in a transaction of its own (the path for a batch that failed as a whole). */
   settle(tradeId: string, expected?: ExpectedTrade): Promise<Settlement> {
     return this.dataSource.transaction(async (manager) => {
-      const trade = await manager
-        .getRepository(TradeEntity)
-        .createQueryBuilder('t')
-        .setLock('pessimistic_write')
-        .where('t.id = :tradeId', { tradeId })
-        .getOne();
+      const trade = await this.lockTrade(manager, tradeId);
       if (!trade) throw new PermanentMatchingError(`trade ${tradeId} is not recorded`);
       if (expected && !sameTrade(trade, expected)) {
         throw new PermanentMatchingError(`event does not match recorded trade ${trade.id}`);
       }
       if (trade.status !== TradeStatus.Pending) return { trade, changed: false };
-
-      await manager.query(
-        'INSERT INTO positions (account, symbol) VALUES ($1, $2) ON CONFLICT (account, symbol) DO NOTHING',
-        [trade.account, trade.symbol],
-      );
-      const position = await manager
-        .getRepository(PositionEntity)
-        .createQueryBuilder('p')
-        .setLock('pessimistic_write')
-        .where('p.account = :account AND p.symbol = :symbol', {
-          account: trade.account,
-          symbol: trade.symbol,
-        })
-        .getOneOrFail();
-
-      const outcome = isAfterLastApplied(trade, position)
-        ? await this.applyInOrder(manager, trade, position)
-        : await this.applyBackdated(manager, trade);
-
-      trade.status = outcome.status;
-      trade.rejectReason = outcome.status === 'REJECTED' ? outcome.reason : null;
-      trade.settledAt = new Date();
-      await manager
-        .getRepository(TradeEntity)
-        .update(
-          { id: trade.id },
-          { status: trade.status, rejectReason: trade.rejectReason, settledAt: trade.settledAt },
-        );
-      return { trade, changed: true };
+      return { trade: await this.applyLocked(manager, trade), changed: true };
     });
+  }
+
+  private async settleLockedTrade(manager: EntityManager, tradeId: string): Promise<Settlement> {
+    const trade = await this.lockTrade(manager, tradeId);
+    if (!trade) throw new Error(`trade ${tradeId} vanished inside the transaction`);
+    if (trade.status !== TradeStatus.Pending) return { trade, changed: false };
+    return { trade: await this.applyLocked(manager, trade), changed: true };
+  }
+
+  private lockTrade(manager: EntityManager, tradeId: string): Promise<TradeEntity | null> {
+    return manager
+      .getRepository(TradeEntity)
+      .createQueryBuilder('t')
+      .setLock('pessimistic_write')
+      .where('t.id = :tradeId', { tradeId })
+      .getOne();
+  }
+
+  /** Applies one locked PENDING trade: in order, or backdated with a replay of its position. */
+  private async applyLocked(manager: EntityManager, trade: TradeEntity): Promise<TradeEntity> {
+    await manager.query(
+      'INSERT INTO positions (account, symbol) VALUES ($1, $2) ON CONFLICT (account, symbol) DO NOTHING',
+      [trade.account, trade.symbol],
+    );
+    const position = await manager
+      .getRepository(PositionEntity)
+      .createQueryBuilder('p')
+      .setLock('pessimistic_write')
+      .where('p.account = :account AND p.symbol = :symbol', {
+        account: trade.account,
+        symbol: trade.symbol,
+      })
+      .getOneOrFail();
+
+    const outcome = isAfterLastApplied(trade, position)
+      ? await this.applyInOrder(manager, trade, position)
+      : await this.applyBackdated(manager, trade);
+
+    trade.status = outcome.status === 'APPLIED' ? TradeStatus.Applied : TradeStatus.Rejected;
+    trade.rejectReason = outcome.status === 'REJECTED' ? outcome.reason : null;
+    trade.settledAt = new Date();
+    await manager
+      .getRepository(TradeEntity)
+      .update(
+        { id: trade.id },
+        { status: trade.status, rejectReason: trade.rejectReason, settledAt: trade.settledAt },
+      );
+    return trade;
   }
 
   /** Marks a trade that can never be applied (after repeated internal failures) as rejected, with the reason. */
@@ -119,7 +510,7 @@ export class MatchingService {
     const isBuy = !trade.qty.startsWith('-');
     if (isBuy) {
       await this.insertLot(manager, trade);
-      await this.advancePosition(manager, trade, trade.qty);
+      await this.advancePosition(manager, trade, trade.qty, [{ qty: trade.qty, buyPrice: trade.price }], 1);
       return { status: 'APPLIED' };
     }
     const sellQty = trade.qty.slice(1);
@@ -144,7 +535,7 @@ export class MatchingService {
           );
         }
         await this.insertEntries(manager, trade, outcome.entries, (lotKey) => lotKey);
-        await this.advancePosition(manager, trade, trade.qty);
+        await this.advancePosition(manager, trade, trade.qty, outcome.entries, -1);
         return { status: 'APPLIED' };
       }
       if (next.length < batch) {
@@ -206,8 +597,9 @@ export class MatchingService {
       return lot.id;
     });
     await manager.query(
-      `UPDATE positions SET open_qty = (SELECT COALESCE(SUM(remaining_qty), 0) FROM lots
-         WHERE account = $1 AND symbol = $2), updated_at = now()
+      `UPDATE positions SET (open_qty, open_cost) = (SELECT COALESCE(SUM(remaining_qty), 0),
+                COALESCE(SUM(remaining_qty * price), 0) FROM lots WHERE account = $1 AND symbol = $2),
+              updated_at = now()
        WHERE account = $1 AND symbol = $2`,
       [trade.account, trade.symbol],
     );
@@ -277,21 +669,40 @@ export class MatchingService {
     );
   }
 
-  /** open_qty moves by the signed quantity in NUMERIC, so PostgreSQL does the (exact) arithmetic. */
+  /**
+   * open_qty moves by the signed quantity and open_cost by Σ qty × buy price of the lots opened (+1) or
+   * consumed (−1), in NUMERIC, so PostgreSQL does the (exact) arithmetic.
+   */
   private async advancePosition(
     manager: EntityManager,
     trade: TradeEntity,
     signedQty: string,
+    cost: readonly { qty: string; buyPrice: string }[],
+    direction: 1 | -1,
   ): Promise<void> {
     await manager.query(
-      `UPDATE positions SET open_qty = open_qty + $3::numeric, last_executed_at = $4, last_trade_id = $5, updated_at = now()
-       WHERE account = $1 AND symbol = $2`,
-      [trade.account, trade.symbol, signedQty, trade.executedAt, trade.id],
+      `UPDATE positions SET open_qty = open_qty + $3::numeric,
+              open_cost = open_cost + $5::int * (SELECT COALESCE(SUM(q * p), 0) FROM unnest($6::numeric[], $7::numeric[]) AS c(q, p)),
+              last_executed_at = t.executed_at, last_trade_id = t.id, updated_at = now()
+         FROM trades t
+        WHERE t.id = $4 AND positions.account = $1 AND positions.symbol = $2`,
+      [
+        trade.account,
+        trade.symbol,
+        signedQty,
+        trade.id,
+        direction,
+        cost.map((c) => c.qty),
+        cost.map((c) => c.buyPrice),
+      ],
     );
   }
 }
 
-function sameTrade(trade: TradeEntity, expected: ExpectedTrade): boolean {
+function sameTrade(
+  trade: Pick<TradeEntity, 'account' | 'symbol' | 'qty' | 'price'>,
+  expected: ExpectedTrade,
+): boolean {
   return (
     trade.account === expected.account &&
     trade.symbol === expected.symbol &&
@@ -325,4 +736,47 @@ function toOpenLot(lot: LotEntity): OpenLot {
     remainingQty: canonicalNumeric(lot.remainingQty),
     price: canonicalNumeric(lot.price),
   };
+}
+
+/** In order when every trade comes after the position's last applied one and after the trade before it. */
+function isInOrderRun(position: LockedPosition, trades: readonly LockedTrade[]): boolean {
+  let last =
+    position.lastExecutedAt !== null && position.lastTradeId !== null
+      ? { executedAt: position.lastExecutedAt, seq: position.lastTradeId }
+      : null;
+  for (const trade of trades) {
+    const key = { executedAt: trade.executedAt, seq: trade.id };
+    if (last && compareExecutionOrder(key, last) <= 0) return false;
+    last = key;
+  }
+  return true;
+}
+
+function isSell(trade: LockedTrade): boolean {
+  return trade.qty.startsWith('-');
+}
+
+function compareKeys(a: { account: string; symbol: string }, b: { account: string; symbol: string }): number {
+  if (a.account !== b.account) return a.account < b.account ? -1 : 1;
+  return a.symbol === b.symbol ? 0 : a.symbol < b.symbol ? -1 : 1;
+}
+
+/** Loaded lots are keyed apart from trade ids, which key the lots a run opens. */
+function lotKey(lot: LoadedLot): string {
+  return `lot:${lot.id}`;
+}
+
+function loadedOpenLot(lot: LoadedLot): OpenLot {
+  return {
+    key: lotKey(lot),
+    qty: canonicalNumeric(lot.qty),
+    remainingQty: canonicalNumeric(lot.remainingQty),
+    price: canonicalNumeric(lot.price),
+  };
+}
+
+function idOfLot(lotIds: ReadonlyMap<string, string>, key: string): string {
+  const id = lotIds.get(key);
+  if (id === undefined) throw new Error(`the engine named lot ${key}, which was neither loaded nor opened`);
+  return id;
 }

@@ -54,6 +54,10 @@ export class PositionEntity {
   @Column({ name: 'open_qty', type: 'numeric' })
   openQty!: string;
 
+  /** Σ remaining_qty × price of the open lots (the position's cost basis), kept by the matcher. */
+  @Column({ name: 'open_cost', type: 'numeric' })
+  openCost!: string;
+
   @Column({ name: 'last_executed_at', type: 'timestamptz', nullable: true })
   lastExecutedAt!: Date | null;
 

@@ -36,6 +36,10 @@ export class KafkaMessageLog {
     return `${String(this.fields['topic'])}[${String(this.fields['partition'])}]@${String(this.fields['offset'])}`;
   }
 
+  debug(msg: string): void {
+    this.logger.debug?.({ msg, ...this.fields });
+  }
+
   log(msg: string): void {
     this.logger.log({ msg, ...this.fields });
   }
