@@ -46,11 +46,26 @@ for (const id of ids) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
-const { positions } = await (await fetch(`${api}/positions`)).json();
-const pnl = await (await fetch(`${api}/pnl`)).json();
-for (const p of positions) {
+const getJson = async (path) => (await fetch(`${api}${path}`)).json();
+// The positions the seed traded, each with the first page of its lots (reads are paged; see README).
+const seeded = [
+  ...new Set(trades.map((t) => `${t.account ?? 'default'}|${String(t.symbol).trim().toUpperCase()}`)),
+];
+for (const key of seeded) {
+  const [account, symbol] = key.split('|');
+  const query = new URLSearchParams({ account, symbol });
+  const [position] = (await getJson(`/positions?${query}`)).items;
+  if (!position) {
+    console.log(`[seed] ${account}/${symbol}: nothing open`);
+    continue;
+  }
+  const lots = await getJson(
+    `/positions/${encodeURIComponent(account)}/${encodeURIComponent(symbol)}/lots?limit=500`,
+  );
+  const remaining = lots.items.map((l) => l.remainingQty).join(', ');
   console.log(
-    `[seed] ${p.account}/${p.symbol}: ${p.quantity} open in ${p.lots.length} lots (${p.lots.map((l) => l.remainingQty).join(', ')})`,
+    `[seed] ${account}/${symbol}: ${position.quantity} open at average ${position.averageCost} in ${lots.nextCursor ? 'more than ' : ''}${lots.items.length} lots (${remaining})`,
   );
 }
+const pnl = await getJson('/pnl?limit=1');
 console.log(`[seed] realized P&L total ${pnl.total}`);

@@ -75,7 +75,8 @@ export async function insertPendingTrades(
 
 /**
  * Books of one position holding `lots` open lots of 100 units each (APPLIED buy trades, their lots, the
- * positions row with open_qty = Σ remaining and the last trade as high-water mark), written with set-based SQL.
+ * positions row with open_qty = Σ remaining, open_cost = Σ remaining × price and the last trade as high-water
+ * mark), written with set-based SQL.
  */
 export async function loadOpenLots(
   db: Pool,
@@ -95,8 +96,8 @@ export async function loadOpenLots(
     [account, symbol, lots, start.toISOString()],
   );
   await db.query(
-    `INSERT INTO positions (account, symbol, open_qty, last_executed_at, last_trade_id)
-     SELECT account, symbol, sum(remaining_qty), max(executed_at), max(trade_id)
+    `INSERT INTO positions (account, symbol, open_qty, open_cost, last_executed_at, last_trade_id)
+     SELECT account, symbol, sum(remaining_qty), sum(remaining_qty * price), max(executed_at), max(trade_id)
      FROM lots WHERE account = $1 AND symbol = $2 GROUP BY account, symbol`,
     [account, symbol],
   );
@@ -133,8 +134,8 @@ export async function loadPnlEntries(
     [account, symbol, entries, start.toISOString()],
   );
   await db.query(
-    `INSERT INTO positions (account, symbol, open_qty, last_executed_at, last_trade_id)
-     SELECT account, symbol, 0, max(executed_at), max(id) FROM trades
+    `INSERT INTO positions (account, symbol, open_qty, open_cost, last_executed_at, last_trade_id)
+     SELECT account, symbol, 0, 0, max(executed_at), max(id) FROM trades
      WHERE account = $1 AND symbol = $2 GROUP BY account, symbol`,
     [account, symbol],
   );

@@ -25,6 +25,21 @@ const SYMBOLS = Array.from({ length: 12 }, (_, i) => `F${i}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Posts in position order; retries a failed request with the same clientTradeId until it is accepted. */
+/** A stream of posts in progress; `running()` tells whether a fault injected now still lands mid-stream. */
+interface Posting extends Promise<Trade[]> {
+  running(): boolean;
+}
+
+/**
+ * Posts the trades, one chain per position, waiting `pace` ms after each post. The matcher settles thousands
+ * of trades a second, so a fault test must pace its stream to still be posting when the fault happens.
+ */
+function paced(api: ApiClient, trades: SubmitTradeRequest[], pace: number): Posting {
+  let finished = false;
+  const posting = stream(api, trades, pace).finally(() => (finished = true));
+  return Object.assign(posting, { running: () => !finished });
+}
+
 async function stream(api: ApiClient, trades: SubmitTradeRequest[], pace = 0): Promise<Trade[]> {
   const byPosition = new Map<string, SubmitTradeRequest[]>();
   for (const trade of trades) {
@@ -96,10 +111,11 @@ describe('fault injection (real PostgreSQL + Kafka)', () => {
     const accounts = [uniqueAccount('fk1'), uniqueAccount('fk2'), uniqueAccount('fk3')];
     const trades = randomTrades(501, 3000, accounts, SYMBOLS);
     matchers = [await startMatcher(13211)];
-    const posting = stream(api, trades, 2);
+    const posting = paced(api, trades, 150);
     const random = prng(501);
     for (let kill = 1; kill <= 5; kill++) {
       await sleep(500 + random() * 2500);
+      if (kill === 1) expect(posting.running()).toBe(true);
       await stop(matchers[0], 'SIGKILL');
       matchers = [await startMatcher(13211)];
     }
@@ -110,8 +126,9 @@ describe('fault injection (real PostgreSQL + Kafka)', () => {
     const accounts = [uniqueAccount('fb1'), uniqueAccount('fb2')];
     const trades = randomTrades(502, 2000, accounts, SYMBOLS);
     matchers = [await startMatcher(13211)];
-    const posting = stream(api, trades, 3);
+    const posting = paced(api, trades, 250);
     await waitUntil('some trades to settle', 60_000, async () => (await settledCount(db, accounts)) > 200);
+    expect(posting.running()).toBe(true);
     await kafkaBroker('stop');
     const stoppedAt = Date.now();
     await sleep(10_000);
@@ -133,8 +150,9 @@ describe('fault injection (real PostgreSQL + Kafka)', () => {
     const accounts = [uniqueAccount('fp1'), uniqueAccount('fp2')];
     const trades = randomTrades(503, 2000, accounts, SYMBOLS);
     matchers = [await startMatcher(13211)];
-    const posting = stream(api, trades, 3);
+    const posting = paced(api, trades, 100);
     await waitUntil('some trades to settle', 60_000, async () => (await settledCount(db, accounts)) > 300);
+    expect(posting.running()).toBe(true);
     await runCommand('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart']);
     await db.end();
     db = database();
@@ -177,8 +195,9 @@ describe('fault injection (real PostgreSQL + Kafka)', () => {
     const accounts = [uniqueAccount('fg1'), uniqueAccount('fg2'), uniqueAccount('fg3')];
     const trades = randomTrades(506, 3000, accounts, SYMBOLS);
     matchers = await Promise.all([startMatcher(13211), startMatcher(13212)]);
-    const posting = stream(api, trades, 2);
+    const posting = paced(api, trades, 100);
     await waitUntil('some trades to settle', 60_000, async () => (await settledCount(db, accounts)) > 500);
+    expect(posting.running()).toBe(true);
     await stop(matchers[1], 'SIGKILL');
     await expectExactBooks(accounts, await posting);
   });
@@ -190,7 +209,7 @@ async function booksFingerprint(db: Pool): Promise<unknown> {
     SELECT (SELECT md5(string_agg(id || ':' || status || ':' || coalesce(reject_reason, ''), ',' ORDER BY id)) FROM trades) AS trades,
            (SELECT md5(string_agg(id || ':' || remaining_qty, ',' ORDER BY id)) FROM lots) AS lots,
            (SELECT md5(string_agg(sell_trade_id || '>' || lot_id || ':' || qty || ':' || realized_pnl, ',' ORDER BY sell_trade_id, lot_id)) FROM realized_pnl) AS entries,
-           (SELECT md5(string_agg(account || symbol || open_qty, ',' ORDER BY account, symbol)) FROM positions) AS positions`);
+           (SELECT md5(string_agg(account || symbol || open_qty || ':' || open_cost, ',' ORDER BY account, symbol)) FROM positions) AS positions`);
   return rows[0];
 }
 

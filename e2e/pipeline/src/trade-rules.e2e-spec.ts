@@ -1,4 +1,4 @@
-import { KafkaTopic, LotwiseStreamEvent, PnlResponse, PositionsResponse, Trade } from '@lotwise/contracts';
+import { KafkaTopic, LotPage, LotwiseStreamEvent, PnlPage, PositionPage, Trade } from '@lotwise/contracts';
 import { Pool } from 'pg';
 import { compareBooksWithReplay } from './support/books';
 import { deadLetters, matcherCaughtUp, produceRaw } from './support/kafka';
@@ -30,6 +30,11 @@ describe('trade pipeline (real PostgreSQL + Kafka)', () => {
   });
 
   const at = (minute: number) => new Date(Date.UTC(2026, 0, 5, 10, minute)).toISOString();
+  const positionsOf = async (account: string) =>
+    (await api.get<PositionPage>(`/positions?account=${account}`)).items;
+  const lotsOf = async (account: string, symbol: string) =>
+    (await api.get<LotPage>(`/positions/${account}/${symbol}/lots`)).items;
+  const pnlOf = (account: string) => api.get<PnlPage>(`/pnl?account=${account}`);
 
   it('settles the seed scenario exactly: lots keep 20 and 50, one entry of 80 with P&L 1600', async () => {
     const account = uniqueAccount('seed');
@@ -41,34 +46,38 @@ describe('trade pipeline (real PostgreSQL + Kafka)', () => {
     const settled = await api.settled([buy1.id, buy2.id, sell.id]);
     expect(settled.map((t) => t.status)).toEqual(['APPLIED', 'APPLIED', 'APPLIED']);
 
-    const { positions } = await api.get<PositionsResponse>(`/positions?account=${account}`);
-    expect(positions).toEqual([
-      {
-        account,
-        symbol: 'AAPL',
-        quantity: '70',
-        costBasis: '11000',
-        averageCost: '157.142857142857142857',
-        lots: [
-          expect.objectContaining({
-            tradeId: buy1.id,
-            qty: '100',
-            remainingQty: '20',
-            price: '150',
-            openedAt: at(1),
-          }),
-          expect.objectContaining({
-            tradeId: buy2.id,
-            qty: '50',
-            remainingQty: '50',
-            price: '160',
-            openedAt: at(2),
-          }),
-        ],
-      },
+    expect(await api.get<PositionPage>(`/positions?account=${account}`)).toEqual({
+      items: [
+        {
+          account,
+          symbol: 'AAPL',
+          quantity: '70',
+          costBasis: '11000',
+          averageCost: '157.142857142857142857',
+        },
+      ],
+      nextCursor: null,
+    });
+    const lots = await lotsOf(account, 'AAPL');
+    expect(lots).toEqual([
+      expect.objectContaining({
+        tradeId: buy1.id,
+        qty: '100',
+        remainingQty: '20',
+        price: '150',
+        openedAt: at(1),
+      }),
+      expect.objectContaining({
+        tradeId: buy2.id,
+        qty: '50',
+        remainingQty: '50',
+        price: '160',
+        openedAt: at(2),
+      }),
     ]);
-    const pnl = await api.get<PnlResponse>(`/pnl?account=${account}`);
-    expect(pnl.entries).toEqual([
+    const pnl = await pnlOf(account);
+    expect(pnl.nextCursor).toBeNull();
+    expect(pnl.items).toEqual([
       expect.objectContaining({
         account,
         symbol: 'AAPL',
@@ -76,8 +85,9 @@ describe('trade pipeline (real PostgreSQL + Kafka)', () => {
         buyPrice: '150',
         sellPrice: '170',
         realizedPnl: '1600',
-        lotId: positions[0]?.lots[0]?.id,
+        lotId: lots[0]?.id,
         sellTradeId: sell.id,
+        executedAt: at(3),
       }),
     ]);
     expect(pnl.totals).toEqual([{ symbol: 'AAPL', realizedPnl: '1600' }]);
@@ -142,9 +152,9 @@ describe('trade pipeline (real PostgreSQL + Kafka)', () => {
       rejectReason: 'insufficient quantity: open 10, sell 15',
     });
     expect(none).toMatchObject({ status: 'REJECTED', rejectReason: 'insufficient quantity: open 0, sell 1' });
-    const { positions } = await api.get<PositionsResponse>(`/positions?account=${account}`);
-    expect(positions.map((p) => [p.symbol, p.quantity])).toEqual([['TSLA', '10']]);
-    expect((await api.get<PnlResponse>(`/pnl?account=${account}`)).entries).toEqual([]);
+    expect((await positionsOf(account)).map((p) => [p.symbol, p.quantity])).toEqual([['TSLA', '10']]);
+    expect(await lotsOf(account, 'NVDA')).toEqual([]);
+    expect(await pnlOf(account)).toEqual({ items: [], nextCursor: null, totals: [], total: '0' });
   });
 
   it('applies a backdated buy by replaying history: the sell then consumes the earlier lot', async () => {
@@ -158,15 +168,16 @@ describe('trade pipeline (real PostgreSQL + Kafka)', () => {
     });
     const sell = await api.submit({ account, symbol: 'AMZN', qty: '-4', price: '130', executedAt: at(20) });
     await api.settled([lateBuy.id, sell.id]);
-    expect((await api.get<PnlResponse>(`/pnl?account=${account}`)).total).toBe('40');
+    expect((await pnlOf(account)).total).toBe('40');
 
     const earlyBuy = await api.submit({ account, symbol: 'AMZN', qty: '5', price: '100', executedAt: at(5) });
     await api.settled([earlyBuy.id]);
 
-    const pnl = await api.get<PnlResponse>(`/pnl?account=${account}`);
-    expect(pnl.entries.map((e) => [e.qty, e.buyPrice, e.realizedPnl])).toEqual([['4', '100', '120']]);
-    const { positions } = await api.get<PositionsResponse>(`/positions?account=${account}`);
-    expect(positions[0]?.lots.map((l) => [l.tradeId, l.remainingQty])).toEqual([
+    const pnl = await pnlOf(account);
+    expect(pnl.items.map((e) => [e.qty, e.buyPrice, e.realizedPnl, e.executedAt])).toEqual([
+      ['4', '100', '120', at(20)],
+    ]);
+    expect((await lotsOf(account, 'AMZN')).map((l) => [l.tradeId, l.remainingQty])).toEqual([
       [earlyBuy.id, '1'],
       [lateBuy.id, '10'],
     ]);
@@ -178,7 +189,7 @@ describe('trade pipeline (real PostgreSQL + Kafka)', () => {
     const buy = await api.submit({ account, symbol: 'META', qty: '10', price: '50', executedAt: at(1) });
     const sell = await api.submit({ account, symbol: 'META', qty: '-8', price: '60', executedAt: at(20) });
     await api.settled([buy.id, sell.id]);
-    const before = await api.get<PnlResponse>(`/pnl?account=${account}`);
+    const before = await pnlOf(account);
 
     const backdated = await api.submit({
       account,
@@ -193,9 +204,12 @@ describe('trade pipeline (real PostgreSQL + Kafka)', () => {
     expect(result?.rejectReason).toBe(
       `backdated trade would invalidate trade ${sell.id} (insufficient quantity: open 5, sell 8)`,
     );
-    expect(await api.get<PnlResponse>(`/pnl?account=${account}`)).toEqual(before);
-    const { positions } = await api.get<PositionsResponse>(`/positions?account=${account}`);
-    expect(positions[0]?.quantity).toBe('2');
+    expect(await pnlOf(account)).toEqual(before);
+    expect((await positionsOf(account))[0]).toMatchObject({
+      quantity: '2',
+      costBasis: '100',
+      averageCost: '50',
+    });
   });
 
   it('dead-letters an event that can never be applied, with its reason, and keeps going', async () => {

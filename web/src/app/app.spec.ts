@@ -56,7 +56,7 @@ describe('App shell', () => {
 
   it('redirects to the positions page and marks its link active', async () => {
     await navigate('/');
-    http.expectOne('/api/positions?account=default').flush({ positions: [] });
+    http.expectOne('/api/positions?account=default&limit=100').flush({ items: [], nextCursor: null });
     await fixture.whenStable();
 
     expect(TestBed.inject(Router).url).toBe('/positions');
@@ -66,7 +66,13 @@ describe('App shell', () => {
   });
 
   it.each([
-    ['/pnl', '/api/pnl?account=default', { entries: [], totals: [], total: '0' }, 'Realized P&L', 'P&L'],
+    [
+      '/pnl',
+      '/api/pnl?account=default&limit=100',
+      { items: [], nextCursor: null, totals: [], total: '0' },
+      'Realized P&L',
+      'P&L',
+    ],
     ['/trades', '/api/trades?account=default&limit=50', { items: [], nextCursor: null }, 'Trades', 'Trades'],
   ])('lazy-loads %s with its empty state', async (url, request, body, heading, activeLink) => {
     await navigate(url);

@@ -1,41 +1,52 @@
-import { RealizedPnlEntity } from '@lotwise/server-data';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { PnlService } from './pnl.service';
 
-/** One call made on a query builder: its method and arguments. */
-type BuilderCall = [string, ...unknown[]];
+interface Query {
+  sql: string;
+  params: unknown[];
+}
 
-interface RawTotal {
-  symbol: string;
-  realizedPnl: string;
+/** An entry row as the page query returns it: NUMERIC as PostgreSQL's text, times already ISO text. */
+function entryRow(fields: Record<string, string> = {}) {
+  return {
+    id: '1',
+    account: 'default',
+    symbol: 'AAPL',
+    qty: '80',
+    buyPrice: '150',
+    sellPrice: '170',
+    realizedPnl: '1600',
+    lotId: '1',
+    sellTradeId: '3',
+    executedAt: '2026-11-25T14:29:00.000Z',
+    createdAt: '2026-11-25T14:30:00.120Z',
+    ...fields,
+  };
+}
+
+/** ROLLUP's rows: one per symbol, then the grand total (symbol NULL, grouping 1). */
+function sumRows(perSymbol: [string, string][], total: string | null) {
+  return [
+    ...perSymbol.map(([symbol, realizedPnl]) => ({ symbol, grandTotal: 0, realizedPnl })),
+    { symbol: null, grandTotal: 1, realizedPnl: total },
+  ];
 }
 
 /**
- * Stands in for the realized_pnl table. It answers with the rows it is given, as the pg driver hands them
- * over (NUMERIC and BIGINT as text), and records what each query asked for.
+ * Stands in for realized_pnl: the page query gets `entries`, the totals query `sums`. Records each query
+ * and the isolation level of the transaction it ran in; a read outside one fails.
  */
 class FakeRealizedPnl {
-  entries: RealizedPnlEntity[] = [];
-  sums: RawTotal[] = [];
-  total = '0';
-  /** The calls made on the builder that read the entries (getMany). */
-  entryQuery: BuilderCall[] = [];
-  /** The calls made on the builder that read the totals per symbol (getRawMany). */
-  totalsQuery: BuilderCall[] = [];
-  readonly rawQueries: { sql: string; params: unknown[] }[] = [];
-
-  /** Isolation levels of the transactions the reads ran in; reads outside one fail. */
+  entries: object[] = [];
+  sums: object[] = sumRows([], null);
+  readonly queries: Query[] = [];
   readonly transactions: string[] = [];
 
   private readonly manager = {
-    getRepository: (entity: unknown) => {
-      if (entity !== RealizedPnlEntity) throw new Error('P&L is read from realized_pnl only');
-      return { createQueryBuilder: (alias: string) => this.builder(alias) };
-    },
     query: async (sql: string, params: unknown[]) => {
-      this.rawQueries.push({ sql, params });
-      return [{ total: this.total }];
+      this.queries.push({ sql: sql.replace(/\s+/g, ' '), params });
+      return sql.includes('ROLLUP') ? this.sums : this.entries;
     },
   };
 
@@ -46,54 +57,14 @@ class FakeRealizedPnl {
     },
   };
 
-  private builder(alias: string) {
-    const calls: BuilderCall[] = [['createQueryBuilder', alias]];
-    const builder = {
-      select: (...args: unknown[]) => record('select', args),
-      addSelect: (...args: unknown[]) => record('addSelect', args),
-      where: (...args: unknown[]) => record('where', args),
-      andWhere: (...args: unknown[]) => record('andWhere', args),
-      groupBy: (...args: unknown[]) => record('groupBy', args),
-      orderBy: (...args: unknown[]) => record('orderBy', args),
-      getMany: async () => {
-        this.entryQuery = calls;
-        return this.entries;
-      },
-      getRawMany: async () => {
-        this.totalsQuery = calls;
-        return this.sums;
-      },
-    };
-    function record(method: string, args: unknown[]) {
-      calls.push([method, ...args]);
-      return builder;
-    }
-    return builder;
+  query(kind: 'page' | 'totals'): Query {
+    const query = this.queries.find((q) => q.sql.includes('ROLLUP') === (kind === 'totals'));
+    if (!query) throw new Error(`no ${kind} query was made`);
+    return query;
   }
 }
 
-function entity(fields: Partial<RealizedPnlEntity>): RealizedPnlEntity {
-  return Object.assign(new RealizedPnlEntity(), {
-    id: '1',
-    account: 'default',
-    symbol: 'AAPL',
-    qty: '80',
-    buyPrice: '150',
-    sellPrice: '170',
-    realizedPnl: '1600',
-    lotId: '1',
-    sellTradeId: '3',
-    createdAt: new Date('2026-11-25T14:30:00Z'),
-    ...fields,
-  });
-}
-
-/** The conditions a query was filtered with. */
-function conditions(calls: BuilderCall[]): BuilderCall[] {
-  return calls.filter(([method]) => method === 'where' || method === 'andWhere');
-}
-
-describe('PnlService.get', () => {
+describe('PnlService.list', () => {
   let db: FakeRealizedPnl;
   let service: PnlService;
 
@@ -106,31 +77,30 @@ describe('PnlService.get', () => {
   });
 
   it('answers no entries, no totals and a total of 0 when nothing was realized', async () => {
-    await expect(service.get()).resolves.toEqual({ entries: [], totals: [], total: '0' });
+    await expect(service.list()).resolves.toEqual({ items: [], nextCursor: null, totals: [], total: '0' });
   });
 
-  it('reads entries and totals in one REPEATABLE READ transaction, so they agree', async () => {
-    await service.get('default', 'AAPL');
+  it('reads the page and the totals in one REPEATABLE READ transaction, so they agree', async () => {
+    await service.list({ account: 'default', symbol: 'AAPL' });
     expect(db.transactions).toEqual(['REPEATABLE READ']);
+    expect(db.queries).toHaveLength(2);
   });
 
-  it("maps each entry with canonical decimals, whatever PostgreSQL's NUMERIC notation", async () => {
+  it("maps each entry with canonical decimals and the sell's execution time", async () => {
     db.entries = [
-      entity({
+      entryRow({
         id: '7',
         account: 'alice',
-        symbol: 'AAPL',
         qty: '80.000000',
         buyPrice: '150.0000',
         sellPrice: '170.25',
         realizedPnl: '1620.000',
         lotId: '4',
         sellTradeId: '9',
-        createdAt: new Date('2026-11-25T14:30:00.120Z'),
       }),
     ];
-    const { entries } = await service.get();
-    expect(entries).toEqual([
+    const { items } = await service.list();
+    expect(items).toEqual([
       {
         id: '7',
         account: 'alice',
@@ -141,94 +111,106 @@ describe('PnlService.get', () => {
         realizedPnl: '1620',
         lotId: '4',
         sellTradeId: '9',
+        executedAt: '2026-11-25T14:29:00.000Z',
         createdAt: '2026-11-25T14:30:00.120Z',
       },
     ]);
   });
 
+  it("takes executedAt from the sell's trade and both times as ISO text from PostgreSQL", async () => {
+    await service.list();
+    const { sql } = db.query('page');
+    expect(sql).toContain('FROM realized_pnl e JOIN trades t ON t.id = e.sell_trade_id');
+    expect(sql).toContain(
+      `to_char(t.executed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "executedAt"`,
+    );
+    expect(sql).toContain(
+      `to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "createdAt"`,
+    );
+  });
+
   it('keeps losses and fractions exact, in the order the query returned the entries', async () => {
     db.entries = [
-      entity({ id: '1', realizedPnl: '-0.100' }),
-      entity({ id: '2', realizedPnl: '0.000' }),
-      entity({ id: '3', realizedPnl: '12345678901234567890.123456789012345678' }),
+      entryRow({ id: '3', realizedPnl: '-0.100' }),
+      entryRow({ id: '2', realizedPnl: '0.000' }),
+      entryRow({ id: '1', realizedPnl: '12345678901234567890.123456789012345678' }),
     ];
-    const { entries } = await service.get();
-    expect(entries.map((e) => [e.id, e.realizedPnl])).toEqual([
-      ['1', '-0.1'],
+    const { items } = await service.list();
+    expect(items.map((e) => [e.id, e.realizedPnl])).toEqual([
+      ['3', '-0.1'],
       ['2', '0'],
-      ['3', '12345678901234567890.123456789012345678'],
+      ['1', '12345678901234567890.123456789012345678'],
     ]);
   });
 
-  it('reports the totals per symbol as PostgreSQL summed them, in canonical form', async () => {
-    db.sums = [
-      { symbol: 'AAPL', realizedPnl: '1600.500' },
-      { symbol: 'MSFT', realizedPnl: '-20.000' },
-      { symbol: 'TSLA', realizedPnl: '0.000' },
-    ];
-    const { totals } = await service.get();
+  it('pages newest first by id, one row beyond the limit, and answers the last id as the cursor', async () => {
+    db.entries = [entryRow({ id: '9' }), entryRow({ id: '8' }), entryRow({ id: '5' })];
+    const page = await service.list({ limit: 2 });
+    expect(page.items.map((e) => e.id)).toEqual(['9', '8']);
+    expect(page.nextCursor).toBe('8');
+    expect(db.query('page').sql).toMatch(/ORDER BY e\.id DESC LIMIT \$1$/);
+    expect(db.query('page').params).toEqual([3]);
+  });
+
+  it('answers no cursor on the last page, with the default limit of 100', async () => {
+    db.entries = [entryRow({ id: '9' })];
+    await expect(service.list()).resolves.toMatchObject({ nextCursor: null });
+    expect(db.query('page').params).toEqual([101]);
+  });
+
+  it('continues below the cursor; the totals ignore it', async () => {
+    await service.list({ cursor: '8', limit: 10 });
+    expect(db.query('page').sql).toContain('WHERE TRUE AND e.id < $1::bigint ORDER BY');
+    expect(db.query('page').params).toEqual(['8', 11]);
+    expect(db.query('totals').sql).not.toContain('e.id <');
+    expect(db.query('totals').params).toEqual([]);
+  });
+
+  it('reports the totals per symbol and overall as PostgreSQL summed them, in canonical form', async () => {
+    db.sums = sumRows(
+      [
+        ['AAPL', '1600.500'],
+        ['MSFT', '-20.000'],
+        ['TSLA', '0.000'],
+      ],
+      '98765432109876543210.123456789012345678000',
+    );
+    const { totals, total } = await service.list();
     expect(totals).toEqual([
       { symbol: 'AAPL', realizedPnl: '1600.5' },
       { symbol: 'MSFT', realizedPnl: '-20' },
       { symbol: 'TSLA', realizedPnl: '0' },
     ]);
-  });
-
-  it('reports the overall total exactly, beyond the precision of a double', async () => {
-    db.total = '98765432109876543210.123456789012345678000';
-    const { total } = await service.get();
     expect(total).toBe('98765432109876543210.123456789012345678');
   });
 
-  it('reads the entries by id, and the totals summed in NUMERIC, as text, per symbol in symbol order', async () => {
-    await service.get();
-    expect(db.entryQuery).toEqual(expect.arrayContaining([['orderBy', 'e.id']]));
-    expect(db.totalsQuery).toEqual(
-      expect.arrayContaining([
-        ['select', 'e.symbol', 'symbol'],
-        ['addSelect', 'SUM(e.realized_pnl)::text', 'realizedPnl'],
-        ['groupBy', 'e.symbol'],
-        ['orderBy', 'e.symbol'],
-      ]),
-    );
-    expect(db.rawQueries[0]?.sql).toMatch(
-      /COALESCE\(SUM\(realized_pnl\), 0\)::text AS total FROM realized_pnl/,
+  it('sums in NUMERIC, as text, per symbol with a ROLLUP grand total, in symbol order', async () => {
+    await service.list();
+    expect(db.query('totals').sql).toBe(
+      'SELECT e.symbol, GROUPING(e.symbol) AS "grandTotal", SUM(e.realized_pnl)::text AS "realizedPnl" ' +
+        'FROM realized_pnl e WHERE TRUE GROUP BY ROLLUP (e.symbol) ORDER BY e.symbol',
     );
   });
 
-  it('filters nothing without account or symbol', async () => {
-    await service.get();
-    expect(conditions(db.entryQuery)).toEqual([]);
-    expect(conditions(db.totalsQuery)).toEqual([]);
-    expect(db.rawQueries).toEqual([{ sql: expect.any(String), params: [null, null] }]);
-  });
-
-  it('filters the entries, the totals and the overall total alike by account and symbol', async () => {
-    await service.get('alice', 'AAPL');
-    const filters = [
-      ['andWhere', 'e.account = :account', { account: 'alice' }],
-      ['andWhere', 'e.symbol = :symbol', { symbol: 'AAPL' }],
-    ];
-    expect(conditions(db.entryQuery)).toEqual(filters);
-    expect(conditions(db.totalsQuery)).toEqual(filters);
-    expect(db.rawQueries).toEqual([{ sql: expect.any(String), params: ['alice', 'AAPL'] }]);
-    expect(db.rawQueries[0]?.sql).toMatch(/\(\$1::text IS NULL OR account = \$1\)/);
-    expect(db.rawQueries[0]?.sql).toMatch(/\(\$2::text IS NULL OR symbol = \$2\)/);
+  it('filters the page and the totals alike by account and symbol', async () => {
+    await service.list({ account: 'alice', symbol: 'AAPL', cursor: '4' });
+    expect(db.query('page').sql).toContain(
+      'WHERE TRUE AND e.account = $1 AND e.symbol = $2 AND e.id < $3::bigint ORDER BY',
+    );
+    expect(db.query('page').params).toEqual(['alice', 'AAPL', '4', 101]);
+    expect(db.query('totals').sql).toContain('WHERE TRUE AND e.account = $1 AND e.symbol = $2 GROUP BY');
+    expect(db.query('totals').params).toEqual(['alice', 'AAPL']);
   });
 
   it('filters by account alone', async () => {
-    await service.get('alice');
-    const filters = [['andWhere', 'e.account = :account', { account: 'alice' }]];
-    expect(conditions(db.entryQuery)).toEqual(filters);
-    expect(conditions(db.totalsQuery)).toEqual(filters);
-    expect(db.rawQueries[0]?.params).toEqual(['alice', null]);
+    await service.list({ account: 'alice' });
+    expect(db.query('page').params).toEqual(['alice', 101]);
+    expect(db.query('totals').params).toEqual(['alice']);
   });
 
   it('filters by symbol alone', async () => {
-    await service.get(undefined, 'MSFT');
-    const filters = [['andWhere', 'e.symbol = :symbol', { symbol: 'MSFT' }]];
-    expect(conditions(db.entryQuery)).toEqual(filters);
-    expect(conditions(db.totalsQuery)).toEqual(filters);
-    expect(db.rawQueries[0]?.params).toEqual([null, 'MSFT']);
+    await service.list({ symbol: 'MSFT' });
+    expect(db.query('page').sql).toContain('WHERE TRUE AND e.symbol = $1 ORDER BY');
+    expect(db.query('totals').params).toEqual(['MSFT']);
   });
 });

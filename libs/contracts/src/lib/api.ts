@@ -1,5 +1,5 @@
-import { Position, RealizedPnlEntry, SymbolPnlTotal } from './books';
-import { IsoTimestamp } from './decimal';
+import { Lot, Position, RealizedPnlEntry, SymbolPnlTotal } from './books';
+import { DecimalString, IsoTimestamp } from './decimal';
 import { Trade, TradeStatus } from './trade';
 
 /** Body of `POST /trades`. Decimals may be sent as JSON numbers or strings; responses always use strings. */
@@ -27,14 +27,51 @@ export interface TradePage {
   nextCursor: string | null;
 }
 
-export interface PositionsResponse {
-  positions: Position[];
+/** Page sizes of the book reads (`GET /positions`, its lots, `GET /pnl`): `limit` defaults to 100, at most 500. */
+export const BOOKS_PAGE_LIMIT = { default: 100, max: 500 } as const;
+
+/** `GET /positions`: open positions ordered by account, then symbol. */
+export interface ListPositionsQuery {
+  account?: string;
+  symbol?: string;
+  limit?: number;
+  /** The nextCursor of the previous page. */
+  cursor?: string;
 }
 
-export interface PnlResponse {
-  entries: RealizedPnlEntry[];
+export interface PositionPage {
+  items: Position[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+/** `GET /positions/:account/:symbol/lots`: one position's open lots in FIFO order. */
+export interface ListLotsQuery {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface LotPage {
+  /** Oldest first: the order in which sells consume them. */
+  items: Lot[];
+  nextCursor: string | null;
+}
+
+/** `GET /pnl`: realized P&L entries, newest first, with the totals of every matching entry. */
+export interface ListPnlQuery {
+  account?: string;
+  symbol?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface PnlPage {
+  items: RealizedPnlEntry[];
+  nextCursor: string | null;
+  /** Per symbol, over every entry the filters match (not only this page), in symbol order. */
   totals: SymbolPnlTotal[];
-  total: string;
+  /** Over every entry the filters match. */
+  total: DecimalString;
 }
 
 export type HealthState = 'up' | 'down';

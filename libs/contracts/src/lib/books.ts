@@ -10,14 +10,16 @@ export interface Lot {
   openedAt: IsoTimestamp;
 }
 
+/** An open position as the matcher keeps it; its lots are read page by page (`LotPage`). */
 export interface Position {
   account: string;
   symbol: string;
+  /** Σ remaining quantity of the open lots. */
   quantity: DecimalString;
+  /** Σ remaining quantity × price of the open lots. */
   costBasis: DecimalString;
+  /** costBasis / quantity, rounded half-even to 18 fractional digits. */
   averageCost: DecimalString;
-  /** Open lots in FIFO order. */
-  lots: Lot[];
 }
 
 /** One matched portion of a sell: (sellPrice − buyPrice) × qty. */
@@ -31,6 +33,9 @@ export interface RealizedPnlEntry {
   realizedPnl: DecimalString;
   lotId: string;
   sellTradeId: string;
+  /** When the sell was executed (its trade's executedAt). */
+  executedAt: IsoTimestamp;
+  /** When the matcher booked the entry. */
   createdAt: IsoTimestamp;
 }
 

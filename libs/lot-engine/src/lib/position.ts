@@ -1,4 +1,5 @@
-import { type Dec, LotDecimal, MAX_FRACTION_DIGITS, toCanonical } from './decimal';
+import { canonicalDecimal, type Dec, LotDecimal, MAX_FRACTION_DIGITS, toCanonical } from './decimal';
+import { LotEngineInputError } from './errors';
 import { ZERO, validateOpenLots } from './fifo';
 import type { OpenLot, PositionSummary } from './types';
 
@@ -32,4 +33,16 @@ export function summarizePosition(openLots: readonly OpenLot[]): PositionSummary
     costBasis: toCanonical(costBasis),
     averageCost: toCanonical(averageCost),
   };
+}
+
+/**
+ * A position's average cost from the totals a store keeps (Σ remaining × price and Σ remaining), with the
+ * same rounding as summarizePosition. No digit limits: a cost basis may carry 36 fractional digits.
+ */
+export function averageCost(costBasis: string, quantity: string): string {
+  const cost = new LotDecimal(canonicalDecimal(costBasis));
+  const qty = new LotDecimal(canonicalDecimal(quantity));
+  if (cost.isNegative()) throw new LotEngineInputError('costBasis', 'must not be negative');
+  if (qty.isNegative()) throw new LotEngineInputError('quantity', 'must not be negative');
+  return toCanonical(qty.isZero() ? ZERO : averageHalfEven(cost, qty));
 }

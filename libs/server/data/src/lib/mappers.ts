@@ -1,5 +1,5 @@
-import { Lot, RealizedPnlEntry, Trade } from '@lotwise/contracts';
-import { LotEntity, RealizedPnlEntity, TradeEntity } from './entities';
+import { Trade } from '@lotwise/contracts';
+import { TradeEntity } from './entities';
 
 // PostgreSQL hands NUMERIC back as text in its own notation (e.g. "20.000"); the contract wants canonical decimals.
 export function canonicalNumeric(value: string): string {
@@ -20,31 +20,5 @@ export function toTrade(entity: TradeEntity): Trade {
     status: entity.status,
     ...(entity.rejectReason !== null ? { rejectReason: entity.rejectReason } : {}),
     ...(entity.clientTradeId !== null ? { clientTradeId: entity.clientTradeId } : {}),
-  };
-}
-
-export function toLot(entity: LotEntity): Lot {
-  return {
-    id: entity.id,
-    tradeId: entity.tradeId,
-    qty: canonicalNumeric(entity.qty),
-    remainingQty: canonicalNumeric(entity.remainingQty),
-    price: canonicalNumeric(entity.price),
-    openedAt: entity.executedAt.toISOString(),
-  };
-}
-
-export function toRealizedPnlEntry(entity: RealizedPnlEntity): RealizedPnlEntry {
-  return {
-    id: entity.id,
-    account: entity.account,
-    symbol: entity.symbol,
-    qty: canonicalNumeric(entity.qty),
-    buyPrice: canonicalNumeric(entity.buyPrice),
-    sellPrice: canonicalNumeric(entity.sellPrice),
-    realizedPnl: canonicalNumeric(entity.realizedPnl),
-    lotId: entity.lotId,
-    sellTradeId: entity.sellTradeId,
-    createdAt: entity.createdAt.toISOString(),
   };
 }

@@ -9,7 +9,7 @@ import {
   input,
   viewChild,
 } from '@angular/core';
-import type { RealizedPnlEntry } from '@lotwise/contracts';
+import type { RealizedPnlEntry, SymbolPnlTotal } from '@lotwise/contracts';
 import {
   Chart,
   Legend,
@@ -51,7 +51,7 @@ function timeRange(series: readonly PnlSeries[]): { min: number; max: number } {
   return { min: first - margin, max: last + margin };
 }
 
-/** Cumulative realized P&L over time per symbol (chart.js line chart with steps). */
+/** Cumulative realized P&L over the sells' execution time per symbol (chart.js line chart with steps). */
 @Component({
   selector: 'lw-pnl-chart',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -72,13 +72,15 @@ function timeRange(series: readonly PnlSeries[]): { min: number; max: number } {
 })
 export class PnlChart {
   readonly entries = input.required<readonly RealizedPnlEntry[]>();
+  /** The api's totals per symbol: each line ends there, whatever part of the entries is loaded. */
+  readonly totals = input<readonly SymbolPnlTotal[]>([]);
 
   private readonly canvas = viewChild.required<ElementRef<HTMLCanvasElement>>('canvas');
   private readonly theme = inject(ThemeService);
   private readonly locale = inject(USER_LOCALE);
   private chart: PnlChartType | null = null;
 
-  protected readonly series = computed(() => cumulativePnlSeries(this.entries()));
+  protected readonly series = computed(() => cumulativePnlSeries(this.entries(), this.totals()));
   protected readonly summary = computed(
     () =>
       'Cumulative realized P&L over time: ' +

@@ -1,6 +1,6 @@
 import { HttpTestingController } from '@angular/common/http/testing';
 import { ComponentFixture, TestBed } from '@angular/core/testing';
-import type { PnlResponse, RealizedPnlEntry } from '@lotwise/contracts';
+import type { PnlPage as PnlPageResponse, RealizedPnlEntry } from '@lotwise/contracts';
 import { API, FakeEventSources, provideDashboardTesting } from '../../../testing/fakes';
 import { PnlPage } from './pnl-page';
 import { cumulativePnlSeries } from './pnl-series';
@@ -16,14 +16,14 @@ function entry(overrides: Partial<RealizedPnlEntry>): RealizedPnlEntry {
     realizedPnl: '1600',
     lotId: '1',
     sellTradeId: '3',
-    createdAt: '2026-01-05T10:03:00.000Z',
+    executedAt: '2026-01-05T10:03:00.000Z',
+    createdAt: '2026-01-05T10:03:00.500Z',
     ...overrides,
   };
 }
 
-const SEED: PnlResponse = {
-  entries: [
-    entry({ id: '1' }),
+const SEED: PnlPageResponse = {
+  items: [
     entry({
       id: '2',
       symbol: 'MSFT',
@@ -33,9 +33,12 @@ const SEED: PnlResponse = {
       realizedPnl: '-47.5',
       lotId: '9',
       sellTradeId: '21',
-      createdAt: '2026-01-06T11:00:00.000Z',
+      executedAt: '2026-01-06T11:00:00.000Z',
+      createdAt: '2026-01-06T11:00:00.200Z',
     }),
+    entry({ id: '1' }),
   ],
+  nextCursor: null,
   totals: [
     { symbol: 'MSFT', realizedPnl: '-47.5' },
     { symbol: 'AAPL', realizedPnl: '1600' },
@@ -46,14 +49,20 @@ const SEED: PnlResponse = {
 describe('PnlPage', () => {
   let fixture: ComponentFixture<PnlPage>;
   let http: HttpTestingController;
+  let sources: FakeEventSources;
 
   const host = () => fixture.nativeElement as HTMLElement;
   const bodyRows = () => Array.from(host().querySelectorAll<HTMLTableRowElement>('tr[data-entry-id]'));
+  const loadMore = () =>
+    Array.from(host().querySelectorAll<HTMLButtonElement>('button')).find(
+      (b) => b.textContent?.trim() === 'Load more',
+    );
 
   beforeEach(async () => {
+    sources = new FakeEventSources();
     TestBed.configureTestingModule({
       imports: [PnlPage],
-      providers: [provideDashboardTesting({ sources: new FakeEventSources() })],
+      providers: [provideDashboardTesting({ sources })],
     });
     http = TestBed.inject(HttpTestingController);
     fixture = TestBed.createComponent(PnlPage);
@@ -62,12 +71,12 @@ describe('PnlPage', () => {
 
   afterEach(() => http.verify());
 
-  async function flush(response: PnlResponse = SEED) {
-    http.expectOne(`${API}/pnl?account=default`).flush(response);
+  async function flush(response: PnlPageResponse = SEED, query = 'account=default&limit=100') {
+    http.expectOne(`${API}/pnl?${query}`).flush(response);
     await fixture.whenStable();
   }
 
-  it('shows the grand total, totals per symbol and the consumed lot of each entry', async () => {
+  it("shows the api's grand total, totals per symbol and the consumed lot of each entry", async () => {
     await flush();
 
     expect(host().querySelector('[data-testid="pnl-total"]')?.textContent).toContain('+1,552.50');
@@ -75,7 +84,7 @@ describe('PnlPage', () => {
     expect(host().querySelector('[data-symbol="MSFT"]')?.textContent).toContain('-47.50');
     expect(host().querySelector('[data-symbol="MSFT"] .loss')).not.toBeNull();
 
-    // Newest first by default.
+    // Newest sale first by default.
     expect(bodyRows().map((row) => row.dataset['entryId'])).toEqual(['2', '1']);
     const cells = Array.from(bodyRows()[1]?.querySelectorAll('td') ?? []).map((td) => td.textContent?.trim());
     expect(cells.slice(1)).toEqual(['AAPL', '80', '170.00', '#1', '150.00', '+1,600.00', '#3']);
@@ -84,33 +93,98 @@ describe('PnlPage', () => {
     );
   });
 
-  it('paginates the entries', async () => {
-    const entries = Array.from({ length: 23 }, (_, i) =>
-      entry({ id: String(i + 1), createdAt: new Date(Date.UTC(2026, 0, 5, 10, i)).toISOString() }),
-    );
-    await flush({ entries, totals: [{ symbol: 'AAPL', realizedPnl: '36800' }], total: '36800' });
+  it("dates each entry by its sell's execution, not by when it was booked", async () => {
+    await flush({
+      ...SEED,
+      items: [
+        entry({ id: '1', executedAt: '2025-12-31T09:00:00.000Z', createdAt: '2026-01-05T10:03:00.000Z' }),
+      ],
+    });
+    const soldAt = bodyRows()[0]?.querySelector('td')?.textContent?.trim();
+    expect(soldAt).toMatch(/^12\/31\/25,/);
+  });
 
-    expect(bodyRows()).toHaveLength(10);
-    expect(bodyRows()[0]?.dataset['entryId']).toBe('23');
-    expect(host().querySelector('.mat-mdc-paginator-range-label')?.textContent?.trim()).toBe('1 – 10 of 23');
+  it('loads the next page with the cursor, appends it and keeps the totals of every entry', async () => {
+    const page = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) =>
+        entry({
+          id: String(from - i),
+          realizedPnl: '1',
+          executedAt: new Date(Date.UTC(2026, 0, 5, 10, from - i)).toISOString(),
+        }),
+      );
+    const totals = { totals: [{ symbol: 'AAPL', realizedPnl: '150' }], total: '150' };
+    await flush({ items: page(150, 100), nextCursor: '51', ...totals });
+    expect(bodyRows()).toHaveLength(100);
+    expect(host().querySelector('[data-testid="pnl-total"]')?.textContent).toContain('+150.00');
+    expect(host().querySelector('.more')?.textContent).toContain('100 entries shown');
 
-    host().querySelector<HTMLButtonElement>('button.mat-mdc-paginator-navigation-next')?.click();
+    loadMore()?.click();
     await fixture.whenStable();
-    expect(bodyRows()[0]?.dataset['entryId']).toBe('13');
+    await flush({ items: page(50, 50), nextCursor: null, ...totals }, 'account=default&limit=100&cursor=51');
+
+    expect(bodyRows()).toHaveLength(150);
+    expect(bodyRows().at(-1)?.dataset['entryId']).toBe('1');
+    expect(loadMore()).toBeUndefined();
+    expect(host().querySelector('.more')?.textContent).toContain('all loaded');
+  });
+
+  it('re-reads the newest entries and the totals when a trade is applied', async () => {
+    await flush({ ...SEED, nextCursor: '1' });
+    loadMore()?.click();
+    await fixture.whenStable();
+    await flush(
+      { ...SEED, items: [entry({ id: '0', symbol: 'MSFT' })], nextCursor: null },
+      'account=default&limit=100&cursor=1',
+    );
+
+    sources.latest.open();
+    sources.latest.emit({
+      type: 'trade.settled',
+      settlement: {
+        eventVersion: 1,
+        tradeId: '30',
+        account: 'default',
+        symbol: 'AAPL',
+        status: 'APPLIED',
+        settledAt: '2026-01-07T10:00:00Z',
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await flush({
+      items: [entry({ id: '3', realizedPnl: '10', executedAt: '2026-01-07T10:00:00.000Z' }), ...SEED.items],
+      nextCursor: null,
+      totals: [
+        { symbol: 'AAPL', realizedPnl: '1610' },
+        { symbol: 'MSFT', realizedPnl: '-47.5' },
+      ],
+      total: '1562.5',
+    });
+    expect(bodyRows().map((row) => row.dataset['entryId'])).toEqual(['3', '2', '1']);
+    expect(host().querySelector('[data-testid="pnl-total"]')?.textContent).toContain('+1,562.50');
   });
 
   it('shows the empty state without entries', async () => {
-    await flush({ entries: [], totals: [], total: '0' });
+    await flush({ items: [], nextCursor: null, totals: [], total: '0' });
     expect(host().querySelector('.page__empty')?.textContent).toContain('No realized P&L in account default');
+  });
+
+  it('shows an error with a retry when the api fails', async () => {
+    http.expectOne(`${API}/pnl?account=default&limit=100`).flush('boom', { status: 503, statusText: 'x' });
+    await fixture.whenStable();
+    expect(host().querySelector('[role="alert"]')?.textContent).toContain('Could not load P&L: HTTP 503');
+    host().querySelector<HTMLButtonElement>('[role="alert"] button')?.click();
+    await flush();
+    expect(bodyRows()).toHaveLength(2);
   });
 });
 
 describe('cumulativePnlSeries', () => {
-  it('sums each symbol exactly over time, from 0, carried to the last sale', () => {
+  it('sums each symbol exactly over execution time, from 0, carried to the last sale', () => {
     const series = cumulativePnlSeries([
-      entry({ id: '3', realizedPnl: '0.2', createdAt: '2026-01-05T10:05:00.000Z' }),
-      entry({ id: '1', realizedPnl: '0.1', createdAt: '2026-01-05T10:03:00.000Z' }),
-      entry({ id: '2', symbol: 'MSFT', realizedPnl: '-5', createdAt: '2026-01-05T10:04:00.000Z' }),
+      entry({ id: '3', realizedPnl: '0.2', executedAt: '2026-01-05T10:05:00.000Z' }),
+      entry({ id: '1', realizedPnl: '0.1', executedAt: '2026-01-05T10:03:00.000Z' }),
+      entry({ id: '2', symbol: 'MSFT', realizedPnl: '-5', executedAt: '2026-01-05T10:04:00.000Z' }),
     ]);
 
     expect(series.map((s) => s.symbol)).toEqual(['AAPL', 'MSFT']);
@@ -121,5 +195,39 @@ describe('cumulativePnlSeries', () => {
       [Date.parse('2026-01-05T10:04:00.000Z'), '-5'],
       [Date.parse('2026-01-05T10:05:00.000Z'), '-5'],
     ]);
+  });
+
+  it('plots by execution time: a backdated sell booked last steps first', () => {
+    const [series] = cumulativePnlSeries([
+      entry({
+        id: '2',
+        realizedPnl: '5',
+        executedAt: '2026-01-05T09:00:00.000Z',
+        createdAt: '2026-01-05T12:00:00.000Z',
+      }),
+      entry({
+        id: '1',
+        realizedPnl: '1',
+        executedAt: '2026-01-05T10:00:00.000Z',
+        createdAt: '2026-01-05T10:00:00.000Z',
+      }),
+    ]);
+    expect(series?.points.map((p) => [new Date(p.x).toISOString(), p.exact])).toEqual([
+      ['2026-01-05T09:00:00.000Z', '0'],
+      ['2026-01-05T09:00:00.000Z', '5'],
+      ['2026-01-05T10:00:00.000Z', '6'],
+    ]);
+  });
+
+  it("ends at the api's total when only the newest entries are loaded, starting from what the older ones add up to", () => {
+    const [series] = cumulativePnlSeries(
+      [
+        entry({ id: '9', realizedPnl: '-2.5', executedAt: '2026-01-05T10:09:00.000Z' }),
+        entry({ id: '8', realizedPnl: '1', executedAt: '2026-01-05T10:08:00.000Z' }),
+      ],
+      [{ symbol: 'AAPL', realizedPnl: '100.1' }],
+    );
+    expect(series?.points.map((p) => p.exact)).toEqual(['101.6', '102.6', '100.1']);
+    expect(series?.total).toBe('100.1');
   });
 });
