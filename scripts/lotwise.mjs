@@ -238,6 +238,10 @@ async function waitFor(what, timeoutMs, probe) {
 
 // ---------------------------------------------------------------- start
 
+function appNodeOptions() {
+  return JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).config.appNodeOptions;
+}
+
 async function start() {
   const pg = postgresEnv(process.env);
   await prepareDatabase(pg, { recreate: false });
@@ -245,9 +249,14 @@ async function start() {
   log('building api and matcher…');
   run(bin('nx'), ['run-many', '-t', 'build', '-p', 'api', 'matcher', '--outputStyle=static']);
   const env = { ...process.env, KAFKA_BROKERS: kafka.brokers, POSTGRES_DB: pg.database };
+  // The apps run with the heap limits of the images (package.json config.appNodeOptions); nx serve does not.
+  const appEnv = {
+    ...env,
+    NODE_OPTIONS: [appNodeOptions(), process.env.NODE_OPTIONS].filter(Boolean).join(' '),
+  };
   const children = [
-    supervise('api', bin('node'), ['--enable-source-maps', 'dist/api/main.js'], env),
-    supervise('matcher', bin('node'), ['--enable-source-maps', 'dist/matcher/main.js'], env),
+    supervise('api', bin('node'), ['--enable-source-maps', 'dist/api/main.js'], appEnv),
+    supervise('matcher', bin('node'), ['--enable-source-maps', 'dist/matcher/main.js'], appEnv),
     supervise('web', bin('nx'), ['serve', 'web', '--port=3000', '--host=0.0.0.0'], env),
   ];
   let stopping = false;

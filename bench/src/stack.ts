@@ -101,6 +101,13 @@ export function appEnv(config: BenchConfig, extra: Record<string, string>): Node
   };
 }
 
+function productionNodeOptions(config: BenchConfig): string {
+  const manifest = JSON.parse(readFileSync(join(config.root, 'package.json'), 'utf8')) as {
+    config?: { appNodeOptions?: string };
+  };
+  return manifest.config?.appNodeOptions ?? '';
+}
+
 function startNode(
   config: BenchConfig,
   logDir: string,
@@ -111,8 +118,10 @@ function startNode(
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}.log`);
   const profileFile = config.profile ? join(logDir, `${name}.cpuprofile`) : null;
-  // BENCH_APP_NODE_OPTIONS reaches the apps only (e.g. heap limits to try), not the bench process itself.
+  // The apps get the heap limits they run with in production (package.json config.appNodeOptions, as in the
+  // images); BENCH_APP_NODE_OPTIONS adds to them (e.g. other limits to try), not to the bench process itself.
   const nodeOptions = [
+    productionNodeOptions(config),
     appVariables['NODE_OPTIONS'],
     process.env['BENCH_APP_NODE_OPTIONS'],
     profileFile ? `--require ${join(config.root, 'bench/profiler/preload.cjs')}` : undefined,

@@ -98,6 +98,16 @@ describe('Dockerfiles', () => {
       );
     });
 
+    it("runs with the heap limits of package.json's config.appNodeOptions, as npm start and the bench do", () => {
+      const options = (JSON.parse(read('package.json')) as { config: { appNodeOptions: string } }).config
+        .appNodeOptions;
+      expect(options).toMatch(/--max-old-space-size=\d+/);
+      const env = finalStage(stages)
+        .instructions.filter((i) => i.keyword === 'ENV')
+        .map((i) => i.args.join(' '));
+      expect(env).toContain(`NODE_OPTIONS="${options}"`);
+    });
+
     it('has the webpack build generate that package.json', () => {
       expect(read(`${name}/webpack.config.js`)).toMatch(/generatePackageJson:\s*true/);
     });
