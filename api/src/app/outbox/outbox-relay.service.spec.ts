@@ -1,12 +1,26 @@
 import { KafkaTopic } from '@lotwise/contracts';
+import { KafkaSettings } from '@lotwise/server-core';
 import { OutboxEntity } from '@lotwise/server-data';
+import { ClientKafka } from '@nestjs/microservices';
 import { Test, TestingModule } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { of, Subject, throwError } from 'rxjs';
-import { KAFKA_CLIENT, OutboxRelayService, SHUTDOWN_DRAIN_MS } from './outbox-relay.service';
+import {
+  KAFKA_CLIENT,
+  KICK_DEBOUNCE_MS,
+  OutboxRelayService,
+  SHUTDOWN_DRAIN_MS,
+} from './outbox-relay.service';
+import { relayKafkaOptions } from './outbox.module';
 
 /** An UPDATE of the outbox as the fake table understood it, with its ids in numeric order. */
 type OutboxUpdate = { kind: 'published'; ids: string[] } | { kind: 'failed'; ids: string[]; error: string };
+
+/** A batch read as the relay ran it. */
+interface OutboxRead {
+  sql: string;
+  params: unknown[];
+}
 
 interface RecordMetadata {
   topicName: string;
@@ -21,8 +35,8 @@ class FakeOutbox {
   readonly rows: OutboxEntity[] = [];
   /** Committed UPDATEs, in the order they were run. */
   readonly updates: OutboxUpdate[] = [];
-  /** The query-builder calls of every batch read, one list per read. */
-  readonly reads: string[][] = [];
+  /** Every batch read, in the order they were run. */
+  readonly reads: OutboxRead[] = [];
   backlogQueries = 0;
   /** Another api instance holds the drain lock. */
   drainLockTaken = false;
@@ -31,12 +45,9 @@ class FakeOutbox {
     transaction: async <T>(work: (manager: unknown) => Promise<T>): Promise<T> => {
       const staged: OutboxUpdate[] = [];
       const manager = {
-        getRepository: (entity: unknown) => {
-          if (entity !== OutboxEntity) throw new Error('the relay reads the outbox only');
-          return { createQueryBuilder: (alias: string) => this.queryBuilder(alias) };
-        },
         query: async (sql: string, params: unknown[]) => {
           if (sql.includes('pg_try_advisory_xact_lock')) return [{ drainer: !this.drainLockTaken }];
+          if (sql.startsWith('SELECT')) return this.read(sql, params);
           staged.push(parseUpdate(sql, params));
           return [];
         },
@@ -72,26 +83,15 @@ class FakeOutbox {
     return this.rows.filter((r) => r.publishedAt === null).sort((a, b) => Number(a.id) - Number(b.id));
   }
 
-  private queryBuilder(alias: string) {
-    const calls = [`createQueryBuilder(${alias})`];
-    this.reads.push(calls);
-    let limit = Infinity;
-    const builder = {
-      where: (condition: string) => record(`where(${condition})`),
-      orderBy: (column: string) => record(`orderBy(${column})`),
-      limit: (n: number) => {
-        limit = n;
-        return record(`limit(${n})`);
-      },
-      setLock: (mode: string) => record(`setLock(${mode})`),
-      setOnLocked: (mode: string) => record(`setOnLocked(${mode})`),
-      getMany: async () => this.unpublished().slice(0, limit),
-    };
-    function record(call: string) {
-      calls.push(call);
-      return builder;
+  /** The relay's batch read: unpublished rows in id order, as many as its LIMIT parameter. */
+  private read(sql: string, params: unknown[]) {
+    if (!/FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT \$1/.test(sql)) {
+      throw new Error(`unexpected read: ${sql}`);
     }
-    return builder;
+    this.reads.push({ sql, params });
+    return this.unpublished()
+      .slice(0, Number(params[0]))
+      .map(({ id, topic, messageKey, payload }) => ({ id, topic, messageKey, payload }));
   }
 
   private apply(update: OutboxUpdate): void {
@@ -118,24 +118,30 @@ function parseUpdate(sql: string, params: unknown[]): OutboxUpdate {
 }
 
 interface SentMessage {
-  topic: string;
   key: string;
   value: { tradeId: string };
 }
 
+/** One produce request: what ClientKafka.emitBatch was given. */
+interface SentBatch {
+  topic: string;
+  messages: SentMessage[];
+}
+
 /**
- * Stands in for Nest's ClientKafka. Sends are acknowledged at once unless `holdAcks` is set, in which case
- * each waits for `ack(id)` or `fail(id, error)` (id being the outbox row's, carried in the payload).
+ * Stands in for Nest's ClientKafka, which the relay uses through emitBatch only (one produce request per call).
+ * Requests are acknowledged at once unless `holdAcks` is set, in which case each waits for `ack()` or
+ * `fail(error)`, which answer the oldest request still waiting.
  */
 class FakeKafka {
-  /** Every send, in the order it started. */
-  readonly sent: SentMessage[] = [];
-  /** 'connect', 'send <id>', 'ack <id>', 'close', in the order they happened. */
+  /** Every request, in the order it started. */
+  readonly batches: SentBatch[] = [];
+  /** 'connect', 'send <ids>', 'ack <ids>', 'fail <ids>', 'close', in the order they happened. */
   readonly timeline: string[] = [];
   holdAcks = false;
   /** When set, connect() rejects with it (broker unreachable). */
   unreachable: Error | null = null;
-  private readonly held = new Map<string, Subject<RecordMetadata[]>>();
+  private readonly held: { ids: string; reply: Subject<RecordMetadata[]> }[] = [];
 
   readonly connect = jest.fn(async () => {
     this.timeline.push('connect');
@@ -146,54 +152,54 @@ class FakeKafka {
     this.timeline.push('close');
   });
 
-  readonly emit = (topic: string, message: { key: string; value: { tradeId: string } }) => {
-    const id = message.value.tradeId;
-    this.sent.push({ topic, key: message.key, value: message.value });
-    this.timeline.push(`send ${id}`);
+  readonly emitBatch = (topic: string, batch: { messages: SentMessage[] }) => {
+    const ids = batch.messages.map((m) => m.value.tradeId).join(',');
+    this.batches.push({ topic, messages: [...batch.messages] });
+    this.timeline.push(`send ${ids}`);
     const acknowledged: RecordMetadata[] = [{ topicName: topic, partition: 0 }];
     if (!this.holdAcks) {
-      this.timeline.push(`ack ${id}`);
+      this.timeline.push(`ack ${ids}`);
       return of(acknowledged);
     }
     const reply = new Subject<RecordMetadata[]>();
-    this.held.set(id, reply);
+    this.held.push({ ids, reply });
     return reply.asObservable();
   };
 
+  /** The ids of every message sent, request after request. */
   sentIds(): string[] {
-    return this.sent.map((m) => m.value.tradeId);
+    return this.batches.flatMap((b) => b.messages.map((m) => m.value.tradeId));
   }
 
-  ack(id: string): void {
-    const reply = this.take(id);
-    this.timeline.push(`ack ${id}`);
+  ack(): void {
+    const { ids, reply } = this.take();
+    this.timeline.push(`ack ${ids}`);
     reply.next([{ topicName: KafkaTopic.TradeSubmitted, partition: 0 }]);
     reply.complete();
   }
 
-  fail(id: string, error: Error): void {
-    const reply = this.take(id);
-    this.timeline.push(`fail ${id}`);
+  fail(error: Error): void {
+    const { ids, reply } = this.take();
+    this.timeline.push(`fail ${ids}`);
     throwError(() => error).subscribe(reply);
   }
 
-  /** Acknowledges every send still waiting. */
+  /** Acknowledges every request still waiting. */
   ackAll(): void {
-    for (const id of [...this.held.keys()]) this.ack(id);
+    while (this.held.length > 0) this.ack();
   }
 
-  private take(id: string): Subject<RecordMetadata[]> {
-    const reply = this.held.get(id);
-    if (!reply) throw new Error(`send ${id} is not waiting for an answer`);
-    this.held.delete(id);
-    return reply;
+  private take(): { ids: string; reply: Subject<RecordMetadata[]> } {
+    const waiting = this.held.shift();
+    if (!waiting) throw new Error('no request is waiting for an answer');
+    return waiting;
   }
 }
 
-function row(id: string, messageKey: string): OutboxEntity {
+function row(id: string, messageKey: string, topic: string = KafkaTopic.TradeSubmitted): OutboxEntity {
   return Object.assign(new OutboxEntity(), {
     id,
-    topic: KafkaTopic.TradeSubmitted,
+    topic,
     messageKey,
     payload: { eventVersion: 1, tradeId: id },
     createdAt: new Date('2026-11-25T14:00:00Z'),
@@ -278,27 +284,17 @@ describe('OutboxRelayService', () => {
   describe('a batch', () => {
     it('reads unpublished rows oldest first, 500 at a time, locked and skipping those another relay holds', async () => {
       await start();
-      expect(outbox.reads[0]).toEqual([
-        'createQueryBuilder(o)',
-        'where(o.published_at IS NULL)',
-        'orderBy(o.id)',
-        'limit(500)',
-        'setLock(pessimistic_write)',
-        'setOnLocked(skip_locked)',
+      expect(outbox.reads).toEqual([
+        {
+          sql: expect.stringMatching(
+            /WHERE published_at IS NULL ORDER BY id LIMIT \$1 FOR UPDATE SKIP LOCKED$/,
+          ),
+          params: [500],
+        },
       ]);
     });
 
-    it('connects, then sends each row to its topic, keyed by its message key, with its payload as value', async () => {
-      outbox.insert(row('1', 'alice|AAPL'), row('2', 'bob|MSFT'));
-      await start();
-      expect(kafka.timeline[0]).toBe('connect');
-      expect(kafka.sent).toEqual([
-        { topic: KafkaTopic.TradeSubmitted, key: 'alice|AAPL', value: { eventVersion: 1, tradeId: '1' } },
-        { topic: KafkaTopic.TradeSubmitted, key: 'bob|MSFT', value: { eventVersion: 1, tradeId: '2' } },
-      ]);
-    });
-
-    it("sends one key's rows in id order, each after the previous was acknowledged, other keys concurrently", async () => {
+    it('connects, then sends the whole batch as one request: keyed by message key, payload as value, in id order', async () => {
       outbox.insert(
         row('1', 'alice|AAPL'),
         row('2', 'bob|MSFT'),
@@ -306,26 +302,31 @@ describe('OutboxRelayService', () => {
         row('4', 'bob|MSFT'),
         row('5', 'alice|AAPL'),
       );
+      await start();
+      expect(kafka.timeline.slice(0, 2)).toEqual(['connect', 'send 1,2,3,4,5']);
+      expect(kafka.batches).toEqual([
+        {
+          topic: KafkaTopic.TradeSubmitted,
+          messages: ['1', '2', '3', '4', '5'].map((id) => ({
+            key: Number(id) % 2 === 1 ? 'alice|AAPL' : 'bob|MSFT',
+            value: { eventVersion: 1, tradeId: id },
+          })),
+        },
+      ]);
+    });
+
+    it('marks the rows published only once the broker acknowledged the request', async () => {
+      outbox.insert(row('1', 'alice|AAPL'), row('2', 'bob|MSFT'));
       kafka.holdAcks = true;
       await start();
-      // Each key's first row is out at once; neither key's second row is.
       expect(kafka.sentIds()).toEqual(['1', '2']);
+      expect(outbox.updates).toEqual([]);
+      expect(outbox.unpublishedIds()).toEqual(['1', '2']);
 
-      kafka.ack('2');
+      kafka.ack();
       await settled();
-      // bob goes on while alice's first row is still unacknowledged.
-      expect(kafka.sentIds()).toEqual(['1', '2', '4']);
-
-      kafka.ack('1');
-      await settled();
-      expect(kafka.sentIds()).toEqual(['1', '2', '4', '3']);
-
-      kafka.ack('3');
-      kafka.ack('4');
-      await settled();
-      expect(kafka.sentIds()).toEqual(['1', '2', '4', '3', '5']);
-      expect(kafka.timeline.indexOf('send 3')).toBeGreaterThan(kafka.timeline.indexOf('ack 1'));
-      expect(kafka.timeline.indexOf('send 5')).toBeGreaterThan(kafka.timeline.indexOf('ack 3'));
+      expect(outbox.updates).toEqual([{ kind: 'published', ids: ['1', '2'] }]);
+      expect(outbox.unpublishedIds()).toEqual([]);
     });
 
     it('marks every row that went out as published in a single UPDATE, and nothing else', async () => {
@@ -336,16 +337,31 @@ describe('OutboxRelayService', () => {
       expect(outbox.row('3').lastError).toBeNull();
     });
 
+    it('sends one request per topic when a batch holds several, each in id order', async () => {
+      outbox.insert(
+        row('1', 'alice|AAPL', 'topic.a'),
+        row('2', 'alice|AAPL', 'topic.b'),
+        row('3', 'bob|MSFT', 'topic.a'),
+        row('4', 'bob|MSFT', 'topic.b'),
+      );
+      await start();
+      expect(kafka.batches.map((b) => [b.topic, b.messages.map((m) => m.value.tradeId)])).toEqual([
+        ['topic.a', ['1', '3']],
+        ['topic.b', ['2', '4']],
+      ]);
+      expect(outbox.updates).toEqual([{ kind: 'published', ids: ['1', '2', '3', '4'] }]);
+    });
+
     it('reads and sends nothing while another api instance holds the drain lock', async () => {
       outbox.insert(row('1', 'alice|AAPL'));
       outbox.drainLockTaken = true;
       await start();
       await advance(3000);
       expect(outbox.reads).toEqual([]);
-      expect(kafka.sent).toEqual([]);
+      expect(kafka.batches).toEqual([]);
       outbox.drainLockTaken = false;
       await advance(1000);
-      expect(kafka.sent.map((m) => m.key)).toEqual(['alice|AAPL']);
+      expect(kafka.sentIds()).toEqual(['1']);
     });
 
     it('leaves the table alone when there is nothing to publish', async () => {
@@ -353,13 +369,13 @@ describe('OutboxRelayService', () => {
       await advance(3000);
       expect(outbox.reads).toHaveLength(4);
       expect(outbox.updates).toEqual([]);
-      expect(kafka.sent).toEqual([]);
+      expect(kafka.batches).toEqual([]);
     });
   });
 
   describe('a failed send', () => {
-    /** alice|AAPL: 1, 3; bob|MSFT: 2, 4. Row 1 fails while row 2 is acknowledged. */
-    async function failRowOne(): Promise<void> {
+    /** alice|AAPL: 1, 3; bob|MSFT: 2, 4; the request carrying all four fails. */
+    async function failBatch(): Promise<void> {
       outbox.insert(
         row('1', 'alice|AAPL'),
         row('2', 'bob|MSFT'),
@@ -368,36 +384,22 @@ describe('OutboxRelayService', () => {
       );
       kafka.holdAcks = true;
       await start();
-      kafka.fail('1', new Error('broker down'));
-      await settled();
-      kafka.ack('2');
+      kafka.fail(new Error('broker down'));
       await settled();
     }
 
-    it('sends nothing more of the batch, in any key, once a send failed', async () => {
-      await failRowOne();
-      expect(kafka.sentIds()).toEqual(['1', '2']);
-    });
-
-    it('commits what went out as published, and the rest with attempts + 1 and the error', async () => {
-      await failRowOne();
-      expect(outbox.updates).toHaveLength(2);
-      expect(outbox.updates).toEqual(
-        expect.arrayContaining([
-          { kind: 'published', ids: ['2'] },
-          { kind: 'failed', ids: ['1', '3', '4'], error: 'broker down' },
-        ]),
-      );
-      expect(outbox.row('2').publishedAt).not.toBeNull();
-      for (const id of ['1', '3', '4']) {
+    it('leaves every row of the request unpublished, with attempts + 1 and the error', async () => {
+      await failBatch();
+      expect(outbox.updates).toEqual([{ kind: 'failed', ids: ['1', '2', '3', '4'], error: 'broker down' }]);
+      for (const id of ['1', '2', '3', '4']) {
         expect(outbox.row(id)).toMatchObject({ publishedAt: null, attempts: 1, lastError: 'broker down' });
       }
     });
 
-    it('closes the client and tries again 400 ms later, with a new connection', async () => {
-      await failRowOne();
+    it('closes the client and tries again 400 ms later, with a new connection, the same rows in the same order', async () => {
+      await failBatch();
       expect(kafka.close).toHaveBeenCalledTimes(1);
-      expect(kafka.timeline.indexOf('close')).toBeGreaterThan(kafka.timeline.indexOf('fail 1'));
+      expect(kafka.timeline.indexOf('close')).toBeGreaterThan(kafka.timeline.indexOf('fail 1,2,3,4'));
       kafka.holdAcks = false;
 
       await advance(399);
@@ -406,19 +408,42 @@ describe('OutboxRelayService', () => {
 
       await advance(1);
       expect(kafka.connect).toHaveBeenCalledTimes(2);
-      // Row 1 first again, so alice's order holds: 1 before 3.
-      expect(kafka.sentIds()).toEqual(['1', '2', '1', '4', '3']);
+      expect(kafka.batches.map((b) => b.messages.map((m) => m.value.tradeId))).toEqual([
+        ['1', '2', '3', '4'],
+        ['1', '2', '3', '4'],
+      ]);
       expect(outbox.unpublishedIds()).toEqual([]);
     });
 
-    it('is reported by currentStatus() as lastError, with its time and what was published before it', async () => {
-      await failRowOne();
+    it('is reported by currentStatus() as lastError, with its time', async () => {
+      await failBatch();
       await expect(relay.currentStatus()).resolves.toEqual({
-        backlog: 3,
+        backlog: 4,
         lastError: 'broker down',
         lastErrorAt: now.toISOString(),
-        publishedTotal: 1,
+        publishedTotal: 0,
       });
+    });
+
+    it("commits another topic's rows as published when only its own request went through", async () => {
+      outbox.insert(
+        row('1', 'alice|AAPL', 'topic.a'),
+        row('2', 'alice|AAPL', 'topic.b'),
+        row('3', 'bob|MSFT', 'topic.a'),
+      );
+      kafka.holdAcks = true;
+      await start();
+      kafka.fail(new Error('broker down'));
+      kafka.ack();
+      await settled();
+      expect(kafka.timeline).toContain('fail 1,3');
+      expect(kafka.timeline).toContain('ack 2');
+      expect(outbox.updates).toEqual([
+        { kind: 'published', ids: ['2'] },
+        { kind: 'failed', ids: ['1', '3'], error: 'broker down' },
+      ]);
+      expect(outbox.unpublishedIds()).toEqual(['1', '3']);
+      expect(relay.snapshot()).toMatchObject({ lastError: 'broker down', publishedTotal: 1 });
     });
   });
 
@@ -467,16 +492,33 @@ describe('OutboxRelayService', () => {
       expect(outbox.reads).toHaveLength(2);
     });
 
-    it('kick() wakes an idle relay at once, without waiting for the next poll', async () => {
+    it(`kick() wakes an idle relay ${KICK_DEBOUNCE_MS} ms later, without waiting for the next poll`, async () => {
       await start();
       outbox.insert(row('1', 'alice|AAPL'));
       await advance(500);
-      expect(kafka.sent).toEqual([]);
+      expect(kafka.batches).toEqual([]);
 
       relay.kick();
       await settled();
+      expect(kafka.batches).toEqual([]);
+      await advance(KICK_DEBOUNCE_MS);
       expect(kafka.sentIds()).toEqual(['1']);
       expect(outbox.unpublishedIds()).toEqual([]);
+    });
+
+    it('serves a burst of kicks with one read and one request', async () => {
+      await start();
+      outbox.insert(row('1', 'alice|AAPL'));
+      relay.kick();
+      await advance(KICK_DEBOUNCE_MS - 1);
+      outbox.insert(row('2', 'bob|MSFT'));
+      relay.kick();
+      outbox.insert(row('3', 'alice|AAPL'));
+      relay.kick();
+      await advance(1);
+      expect(outbox.reads).toHaveLength(2);
+      expect(kafka.batches.map((b) => b.messages.map((m) => m.value.tradeId))).toEqual([['1', '2', '3']]);
+      expect(outbox.updates).toEqual([{ kind: 'published', ids: ['1', '2', '3'] }]);
     });
 
     it('drains again as soon as the batch in hand is done when kick() came during it', async () => {
@@ -486,16 +528,16 @@ describe('OutboxRelayService', () => {
       outbox.insert(row('2', 'bob|MSFT'));
       relay.kick();
       kafka.holdAcks = false;
-      kafka.ack('1');
+      kafka.ack();
       await settled();
-      expect(kafka.sentIds()).toEqual(['1', '2']);
+      expect(kafka.batches.map((b) => b.messages.map((m) => m.value.tradeId))).toEqual([['1'], ['2']]);
       expect(outbox.unpublishedIds()).toEqual([]);
     });
 
     it('goes back to polling once a second after a kick was served', async () => {
       await start();
       relay.kick();
-      await settled();
+      await advance(KICK_DEBOUNCE_MS);
       expect(outbox.reads).toHaveLength(2);
       await advance(999);
       expect(outbox.reads).toHaveLength(2);
@@ -517,7 +559,8 @@ describe('OutboxRelayService', () => {
       outbox.insert(...Array.from({ length: 501 }, (_, i) => row(String(i + 1), `acct${i % 7}|AAPL`)));
       await start();
       expect(outbox.reads).toHaveLength(2);
-      expect(kafka.sent).toHaveLength(501);
+      expect(kafka.batches.map((b) => b.messages.length)).toEqual([500, 1]);
+      expect(kafka.sentIds()).toEqual(Array.from({ length: 501 }, (_, i) => String(i + 1)));
       expect(outbox.updates.map((u) => u.ids.length)).toEqual([500, 1]);
       expect(outbox.unpublishedIds()).toEqual([]);
     });
@@ -542,7 +585,7 @@ describe('OutboxRelayService', () => {
       await beginShutdown();
       expect(outbox.unpublishedIds()).toEqual([]);
       expect(kafka.timeline.slice(-1)).toEqual(['close']);
-      expect(kafka.timeline.indexOf('close')).toBeGreaterThan(kafka.timeline.indexOf('ack 2'));
+      expect(kafka.timeline.indexOf('close')).toBeGreaterThan(kafka.timeline.indexOf('ack 1,2'));
     });
 
     it('publishes batch after batch until the outbox is empty', async () => {
@@ -561,7 +604,7 @@ describe('OutboxRelayService', () => {
       expect(await hasResolved(closing)).toBe(false);
       expect(kafka.close).not.toHaveBeenCalled();
 
-      kafka.ack('1');
+      kafka.ack();
       expect(await hasResolved(closing)).toBe(true);
       expect(outbox.unpublishedIds()).toEqual([]);
       expect(kafka.timeline.slice(-1)).toEqual(['close']);
@@ -599,7 +642,7 @@ describe('OutboxRelayService', () => {
       const closing = beginShutdown();
       await settled();
       kafka.holdAcks = false;
-      kafka.fail('1', new Error('broker down'));
+      kafka.fail(new Error('broker down'));
       expect(await hasResolved(closing)).toBe(true);
       // The final drain sent row 1 again, and it went out.
       expect(kafka.sentIds()).toEqual(['1', '1']);
@@ -634,7 +677,7 @@ describe('OutboxRelayService', () => {
       await start();
       outbox.insert(row('3', 'alice|AAPL'));
       relay.kick();
-      await settled();
+      await advance(KICK_DEBOUNCE_MS);
       await expect(relay.currentStatus()).resolves.toMatchObject({ backlog: 0, publishedTotal: 3 });
     });
 
@@ -642,15 +685,63 @@ describe('OutboxRelayService', () => {
       outbox.insert(row('1', 'alice|AAPL'));
       await start();
       kafka.unreachable = new Error('connect ECONNREFUSED');
-      jest.setSystemTime(new Date('2026-11-25T14:31:00.000Z'));
+      // The attempt runs once the kick's debounce has passed.
+      jest.setSystemTime(new Date(Date.parse('2026-11-25T14:31:00.000Z') - KICK_DEBOUNCE_MS));
       relay.kick();
-      await settled();
+      await advance(KICK_DEBOUNCE_MS);
       expect(relay.snapshot()).toEqual({
         lastError: 'connect ECONNREFUSED',
         lastErrorAt: '2026-11-25T14:31:00.000Z',
         publishedTotal: 1,
       });
       expect(outbox.backlogQueries).toBe(0);
+    });
+  });
+  describe("through Nest's ClientKafka", () => {
+    /** What kafkajs' producer.send was given, per call. */
+    let produced: { topic: string; acks?: number; messages: { key: string; value: string }[] }[];
+
+    beforeEach(async () => {
+      await shutdown();
+      produced = [];
+      const options = relayKafkaOptions(new KafkaSettings(['127.0.0.1:9'], 6)).options;
+      if (!options) throw new Error('the relay has no Kafka options');
+      const producer = {
+        events: { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' },
+        on: () => undefined,
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        send: async (record: (typeof produced)[number]) => {
+          produced.push(record);
+          return [{ topicName: record.topic, partition: 0, errorCode: 0 }];
+        },
+      };
+      // The real client with its real serializer; only kafkajs underneath is a stand-in.
+      const client = Object.assign(new ClientKafka(options), {
+        createClient: () => ({ producer: () => producer }),
+      });
+      moduleRef = await Test.createTestingModule({
+        providers: [
+          OutboxRelayService,
+          { provide: getDataSourceToken(), useValue: outbox.dataSource },
+          { provide: KAFKA_CLIENT, useValue: client },
+        ],
+      })
+        .setLogger({ log: () => undefined, warn: () => undefined, error: () => undefined })
+        .compile();
+      closed = false;
+    });
+
+    it('publishes a batch of N rows as one producer.send of N messages in id order, acks=all', async () => {
+      const keys = ['alice|AAPL', 'bob|MSFT', 'alice|AAPL', 'carol|TSLA', 'bob|MSFT', 'alice|AAPL'];
+      outbox.insert(...keys.map((key, i) => row(String(i + 1), key)));
+      await start();
+      expect(produced).toHaveLength(1);
+      expect(produced[0]).toMatchObject({ topic: KafkaTopic.TradeSubmitted, acks: -1 });
+      expect(produced[0]?.messages.map((m) => [m.key, JSON.parse(m.value)])).toEqual(
+        keys.map((key, i) => [key, { eventVersion: 1, tradeId: String(i + 1) }]),
+      );
+      expect(outbox.updates).toEqual([{ kind: 'published', ids: ['1', '2', '3', '4', '5', '6'] }]);
     });
   });
 });

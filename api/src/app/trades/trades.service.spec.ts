@@ -11,15 +11,36 @@ import { TradesService } from './trades.service';
 
 type OutboxRow = Pick<OutboxEntity, 'topic' | 'messageKey' | 'payload'>;
 
+/** The submit statement as the fake understands it: which parameter fills which column. */
+const SUBMIT_STATEMENT =
+  /^\s*WITH t AS \(\s*INSERT INTO trades \(([^)]+)\)\s*VALUES \(([^)]+)\)\s*ON CONFLICT \(account, client_trade_id\) WHERE client_trade_id IS NOT NULL DO NOTHING\s*RETURNING id\s*\)\s*INSERT INTO outbox \(topic, message_key, payload\)\s*SELECT \$(\d+), \$(\d+), \$(\d+)::jsonb \|\| jsonb_build_object\('tradeId', t\.id::text\) FROM t\s*RETURNING payload ->> 'tradeId' AS "tradeId"\s*$/;
+
+const TRADE_COLUMNS: Record<string, keyof TradeEntity> = {
+  account: 'account',
+  symbol: 'symbol',
+  qty: 'qty',
+  price: 'price',
+  executed_at: 'executedAt',
+  received_at: 'receivedAt',
+  status: 'status',
+  client_trade_id: 'clientTradeId',
+  request_hash: 'requestHash',
+};
+
 /**
- * An in-memory stand-in for the two tables TradesService writes. Rows written inside `transaction`
- * become visible only when the callback resolves (commit) and are dropped when it throws (rollback).
+ * An in-memory stand-in for the two tables TradesService writes. The submit statement is atomic, as one
+ * PostgreSQL statement is: it writes the trade and its outbox row, or (on a taken clientTradeId, or an error)
+ * neither.
  */
 class FakeDatabase {
   readonly trades: TradeEntity[] = [];
   readonly outbox: OutboxRow[] = [];
-  /** 'commit' and 'kick' in the order they happened. */
+  /** Every statement that wrote, and 'kick', in the order they happened. */
   readonly timeline: string[] = [];
+  /** Every statement sent, with its name (a prepared statement) and parameters. */
+  readonly statements: { name: string | undefined; sql: string; params: unknown[] }[] = [];
+  /** Pooled connections taken and not given back. */
+  connectionsInUse = 0;
   private nextId = 42;
   /** A concurrent request that commits the given trade just before ours inserts. */
   racingTrade: TradeEntity | null = null;
@@ -27,37 +48,71 @@ class FakeDatabase {
 
   readonly dataSource = {
     getRepository: (entity: unknown) => {
-      if (entity !== TradeEntity) throw new Error('only trades are read outside a transaction');
+      if (entity !== TradeEntity) throw new Error('only trades are read through a repository');
       return { findOneBy: async (where: Partial<TradeEntity>) => this.findTrade(where) };
     },
-    transaction: async <T>(work: (manager: unknown) => Promise<T>): Promise<T> => {
-      const staged = { trades: [] as TradeEntity[], outbox: [] as OutboxRow[] };
-      const manager = {
-        getRepository: (entity: unknown) => {
-          if (entity === TradeEntity) {
-            return {
-              create: (fields: Partial<TradeEntity>) => Object.assign(new TradeEntity(), fields),
-              save: async (trade: TradeEntity) => this.insertTrade(trade, staged.trades),
-            };
-          }
-          if (entity === OutboxEntity) {
-            return {
-              insert: async (row: OutboxRow) => {
-                if (this.failOutboxInsert) throw this.failOutboxInsert;
-                staged.outbox.push(row);
-              },
-            };
-          }
-          throw new Error('unexpected entity');
+    createQueryRunner: () => {
+      let connected = false;
+      const connection = {
+        query: async (statement: { name?: string; text: string; values: unknown[] }) => {
+          if (!connected) throw new Error('the query runner was released');
+          this.statements.push({ name: statement.name, sql: statement.text, params: statement.values });
+          return { rows: await this.submit(statement.text, statement.values) };
         },
       };
-      const result = await work(manager);
-      this.trades.push(...staged.trades);
-      this.outbox.push(...staged.outbox);
-      this.timeline.push('commit');
-      return result;
+      return {
+        connect: async () => {
+          if (!connected) this.connectionsInUse += 1;
+          connected = true;
+          return connection;
+        },
+        release: async () => {
+          if (connected) this.connectionsInUse -= 1;
+          connected = false;
+        },
+      };
     },
   };
+
+  private async submit(sql: string, params: unknown[]): Promise<{ tradeId: string }[]> {
+    const match = SUBMIT_STATEMENT.exec(sql);
+    if (!match) throw new Error(`unexpected statement: ${sql}`);
+    const [, columns = '', values = '', topicAt, keyAt, payloadAt] = match;
+    const param = (placeholder: string | undefined) => params[Number(placeholder?.replace('$', '')) - 1];
+    const placeholders = values.split(',').map((v) => v.trim());
+    const fields: Partial<Record<keyof TradeEntity, unknown>> = {};
+    columns.split(',').forEach((column, i) => {
+      const field = TRADE_COLUMNS[column.trim()];
+      if (!field) throw new Error(`unexpected column ${column}`);
+      fields[field] = param(placeholders[i]);
+    });
+    if (params.length !== placeholders.length + 3) throw new Error('parameters left unused');
+    if (this.racingTrade) {
+      this.trades.push(this.racingTrade);
+      this.racingTrade = null;
+    }
+    if (this.failOutboxInsert) throw this.failOutboxInsert;
+    const taken = this.trades.some(
+      (t) =>
+        fields.clientTradeId !== null &&
+        t.account === fields.account &&
+        t.clientTradeId === fields.clientTradeId,
+    );
+    if (taken) return [];
+    const trade = Object.assign(new TradeEntity(), fields, {
+      id: String(this.nextId++),
+      rejectReason: null,
+      settledAt: null,
+    });
+    this.trades.push(trade);
+    this.outbox.push({
+      topic: String(param(topicAt)),
+      messageKey: String(param(keyAt)),
+      payload: { ...(JSON.parse(String(param(payloadAt))) as object), tradeId: trade.id },
+    });
+    this.timeline.push('insert');
+    return [{ tradeId: trade.id }];
+  }
 
   private async findTrade(where: Partial<TradeEntity>): Promise<TradeEntity | null> {
     if (where.id !== undefined && !isBigint(where.id)) {
@@ -70,25 +125,6 @@ class FakeDatabase {
     }
     const entries = Object.entries(where) as [keyof TradeEntity, unknown][];
     return this.trades.find((trade) => entries.every(([key, value]) => trade[key] === value)) ?? null;
-  }
-
-  private async insertTrade(trade: TradeEntity, staged: TradeEntity[]): Promise<TradeEntity> {
-    if (this.racingTrade) {
-      this.trades.push(this.racingTrade);
-      this.racingTrade = null;
-      throw new QueryFailedError(
-        'INSERT INTO trades',
-        [],
-        Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }),
-      );
-    }
-    const saved = Object.assign(new TradeEntity(), trade, {
-      id: String(this.nextId++),
-      rejectReason: null,
-      settledAt: null,
-    });
-    staged.push(saved);
-    return saved;
   }
 }
 
@@ -212,9 +248,41 @@ describe('TradesService', () => {
       expect(db.outbox[0]?.payload).toEqual(expected);
     });
 
-    it('wakes the outbox relay after the transaction commits', async () => {
+    it('writes the trade and its outbox row with one statement, every value a parameter', async () => {
+      await service.submit(dto({ account: 'alice', symbol: 'MSFT', clientTradeId: 'order-9' }), receivedAt);
+      expect(db.statements).toHaveLength(1);
+      const { sql = '', params = [] } = db.statements[0] ?? {};
+      expect(db.connectionsInUse).toBe(0);
+      for (const value of ['alice', 'MSFT', 'order-9', KafkaTopic.TradeSubmitted]) {
+        expect(sql).not.toContain(value);
+        expect(params).toContain(value);
+      }
+    });
+
+    it('sends it as one named statement, so PostgreSQL plans it once per connection', async () => {
       await service.submit(dto(), receivedAt);
-      expect(db.timeline).toEqual(['commit', 'kick']);
+      await service.submit(dto({ symbol: 'MSFT' }), receivedAt);
+      const [first, second] = db.statements;
+      expect(first?.name).toEqual(expect.any(String));
+      expect(second?.name).toBe(first?.name);
+      expect(second?.sql).toBe(first?.sql);
+    });
+
+    it('gives the connection back when the statement fails', async () => {
+      db.failOutboxInsert = new Error('outbox unavailable');
+      await expect(service.submit(dto(), receivedAt)).rejects.toThrow('outbox unavailable');
+      expect(db.connectionsInUse).toBe(0);
+    });
+
+    it('stores the request fingerprint with the trade', async () => {
+      await service.submit(dto(), receivedAt);
+      expect(db.trades[0]?.requestHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(db.trades[0]?.clientTradeId).toBeNull();
+    });
+
+    it('wakes the outbox relay after the statement committed', async () => {
+      await service.submit(dto(), receivedAt);
+      expect(db.timeline).toEqual(['insert', 'kick']);
     });
 
     it('neither records the trade nor wakes the relay when the outbox insert fails', async () => {
@@ -298,6 +366,8 @@ describe('TradesService', () => {
         const result = await service.submit(dto(first), receivedAt);
         expect(result).toEqual({ trade: expect.objectContaining({ id: '7' }), created: false });
         expect(db.outbox).toEqual([]);
+        expect(db.timeline).toEqual([]);
+        expect(announced).toEqual([]);
       });
 
       it('answers the loser of a concurrent insert with a different body with ConflictException', async () => {

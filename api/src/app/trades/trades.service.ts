@@ -8,11 +8,12 @@ import {
   tradeMessageKey,
 } from '@lotwise/contracts';
 import { parseDecimal } from '@lotwise/lot-engine';
-import { OutboxEntity, TradeEntity, toTrade } from '@lotwise/server-data';
+import { TradeEntity, toTrade } from '@lotwise/server-data';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { DataSource, QueryFailedError } from 'typeorm';
+import type { PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
 import { TradeEventsService } from '../events/trade-events.service';
 import { OutboxRelayService } from '../outbox/outbox-relay.service';
 import { ListTradesQueryDto } from './dto/list-trades-query.dto';
@@ -20,7 +21,21 @@ import { SubmitTradeDto } from './dto/submit-trade.dto';
 
 /** How far ahead of the api's clock an executedAt may be (clock skew between trader and server). */
 const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
-const UNIQUE_VIOLATION = '23505';
+
+/**
+ * The trade and its outbox row in one statement, so atomic without a transaction of its own and one round trip.
+ * A clientTradeId already taken inserts neither and returns no row. jsonb orders the payload's keys itself.
+ */
+const SUBMIT_TRADE_SQL = `
+WITH t AS (
+  INSERT INTO trades (account, symbol, qty, price, executed_at, received_at, status, client_trade_id, request_hash)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+  ON CONFLICT (account, client_trade_id) WHERE client_trade_id IS NOT NULL DO NOTHING
+  RETURNING id
+)
+INSERT INTO outbox (topic, message_key, payload)
+SELECT $10, $11, $12::jsonb || jsonb_build_object('tradeId', t.id::text) FROM t
+RETURNING payload ->> 'tradeId' AS "tradeId"`;
 
 export interface SubmitResult {
   trade: Trade;
@@ -37,44 +52,46 @@ export class TradesService {
 
   async submit(dto: SubmitTradeDto, receivedAt = new Date()): Promise<SubmitResult> {
     const trade = normalize(dto, receivedAt);
-    if (trade.clientTradeId !== null) {
-      const existing = await this.findByClientTradeId(trade.account, trade.clientTradeId);
-      if (existing) return this.replayOf(existing, trade.requestHash);
+    // The payload without tradeId, which the statement adds once the trade has its id.
+    const event: Omit<TradeSubmittedEvent, 'tradeId'> = {
+      eventVersion: 1,
+      account: trade.account,
+      symbol: trade.symbol,
+      qty: trade.qty,
+      price: trade.price,
+      executedAt: trade.executedAt.toISOString(),
+      receivedAt: trade.receivedAt.toISOString(),
+    };
+    const rows = await this.insertTradeAndOutbox([
+      trade.account,
+      trade.symbol,
+      trade.qty,
+      trade.price,
+      trade.executedAt,
+      trade.receivedAt,
+      trade.status,
+      trade.clientTradeId,
+      trade.requestHash,
+      KafkaTopic.TradeSubmitted,
+      tradeMessageKey(trade.account, trade.symbol),
+      JSON.stringify(event),
+    ]);
+    const tradeId = rows[0]?.tradeId;
+    if (tradeId === undefined) {
+      // No row: the clientTradeId is taken (an earlier request, or one that raced this one and committed first).
+      const existing =
+        trade.clientTradeId !== null
+          ? await this.findByClientTradeId(trade.account, trade.clientTradeId)
+          : null;
+      if (!existing) throw new Error(`trade ${trade.account}/${trade.clientTradeId ?? ''} was not recorded`);
+      return this.replayOf(existing, trade.requestHash);
     }
-    try {
-      const saved = await this.dataSource.transaction(async (manager) => {
-        const entity = await manager
-          .getRepository(TradeEntity)
-          .save(manager.getRepository(TradeEntity).create(trade));
-        const event: TradeSubmittedEvent = {
-          eventVersion: 1,
-          tradeId: entity.id,
-          account: entity.account,
-          symbol: entity.symbol,
-          qty: entity.qty,
-          price: entity.price,
-          executedAt: entity.executedAt.toISOString(),
-          receivedAt: entity.receivedAt.toISOString(),
-        };
-        await manager.getRepository(OutboxEntity).insert({
-          topic: KafkaTopic.TradeSubmitted,
-          messageKey: tradeMessageKey(entity.account, entity.symbol),
-          payload: event,
-        });
-        return entity;
-      });
-      this.relay.kick();
-      const accepted = toTrade(saved);
-      this.events.tradeSubmitted(accepted);
-      return { trade: accepted, created: true };
-    } catch (error) {
-      // Two requests with one clientTradeId raced: the loser answers like a retry.
-      if (trade.clientTradeId !== null && isUniqueViolation(error)) {
-        const existing = await this.findByClientTradeId(trade.account, trade.clientTradeId);
-        if (existing) return this.replayOf(existing, trade.requestHash);
-      }
-      throw error;
-    }
+    this.relay.kick();
+    const accepted = toTrade(
+      Object.assign(new TradeEntity(), trade, { id: tradeId, rejectReason: null, settledAt: null }),
+    );
+    this.events.tradeSubmitted(accepted);
+    return { trade: accepted, created: true };
   }
 
   async get(id: string): Promise<Trade> {
@@ -102,6 +119,22 @@ export class TradesService {
       items: page.map(toTrade),
       nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
     };
+  }
+
+  private async insertTradeAndOutbox(values: unknown[]): Promise<{ tradeId: string }[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const client = (await runner.connect()) as PoolClient;
+      // Named, so PostgreSQL parses and plans it once per pooled connection rather than on every POST.
+      const { rows } = await client.query<{ tradeId: string }>({
+        name: 'lotwise_submit_trade',
+        text: SUBMIT_TRADE_SQL,
+        values,
+      });
+      return rows;
+    } finally {
+      await runner.release();
+    }
   }
 
   private findByClientTradeId(account: string, clientTradeId: string): Promise<TradeEntity | null> {
@@ -164,10 +197,4 @@ function decimalOrThrow(field: string, value: string | number): string {
   const parsed = parseDecimal(value);
   if (!parsed.ok) throw new BadRequestException([`${field} ${parsed.reason}`]);
   return parsed.value;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (
-    error instanceof QueryFailedError && (error.driverError as { code?: string }).code === UNIQUE_VIOLATION
-  );
 }
