@@ -36,13 +36,16 @@ CREATE TABLE IF NOT EXISTS positions (
   open_qty              NUMERIC     NOT NULL DEFAULT 0 CHECK (open_qty >= 0),
   -- Σ remaining_qty × price over the open lots, kept by the matcher so reads need not sum the lots.
   open_cost             NUMERIC     NOT NULL DEFAULT 0 CHECK (open_cost >= 0),
+  -- Σ and count of the position's realized_pnl entries, kept by the matcher so P&L totals need not sum them.
+  realized_pnl          NUMERIC     NOT NULL DEFAULT 0,
+  realized_entries      BIGINT      NOT NULL DEFAULT 0 CHECK (realized_entries >= 0),
   last_executed_at      TIMESTAMPTZ,
   last_trade_id         BIGINT REFERENCES trades (id),
   updated_at            TIMESTAMPTZ NOT NULL DEFAULT now(),
   PRIMARY KEY (account, symbol)
 );
 
--- Books created before open_cost existed: add it and fill it from the lots once.
+-- Books created before these columns existed: add them and fill them from the lots and entries once.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM information_schema.columns
@@ -50,6 +53,13 @@ BEGIN
     ALTER TABLE positions ADD COLUMN open_cost NUMERIC NOT NULL DEFAULT 0 CHECK (open_cost >= 0);
     UPDATE positions p SET open_cost = COALESCE((SELECT SUM(l.remaining_qty * l.price) FROM lots l
       WHERE l.account = p.account AND l.symbol = p.symbol AND l.remaining_qty > 0), 0);
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns
+                 WHERE table_schema = current_schema() AND table_name = 'positions' AND column_name = 'realized_pnl') THEN
+    ALTER TABLE positions ADD COLUMN realized_pnl NUMERIC NOT NULL DEFAULT 0,
+      ADD COLUMN realized_entries BIGINT NOT NULL DEFAULT 0 CHECK (realized_entries >= 0);
+    UPDATE positions p SET (realized_pnl, realized_entries) = (SELECT COALESCE(SUM(e.realized_pnl), 0), count(*)
+      FROM realized_pnl e WHERE e.account = p.account AND e.symbol = p.symbol);
   END IF;
 END $$;
 

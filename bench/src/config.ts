@@ -51,7 +51,7 @@ const HELP = `usage: npm run bench -- [options]
   --rates 200,1000      request rates for POST /trades and submit→applied (env BENCH_RATES)
   --duration S          seconds per POST rate (default 15, env BENCH_DURATION)
   --e2e-duration S      seconds per submit → applied rate (default 10, env BENCH_E2E_DURATION)
-  --read-requests N     requests per GET endpoint (default 40, env BENCH_READ_REQUESTS)
+  --read-requests N     requests per GET endpoint, at most (default 1000, env BENCH_READ_REQUESTS)
   --only a,b            phases: ${PHASES.join(', ')} (default all)
   --skip-build          use the existing dist/api and dist/matcher
   --wait-quiet          first wait (up to 20 min) for a 1-minute load average below 1.0
@@ -117,7 +117,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, root: string
     rates: intList('rates', pick('rates', 'BENCH_RATES', '200,1000')),
     durationS: positiveInt('duration', pick('duration', 'BENCH_DURATION', '15')),
     e2eDurationS: positiveInt('e2e-duration', pick('e2e-duration', 'BENCH_E2E_DURATION', '10')),
-    readRequests: positiveInt('read-requests', pick('read-requests', 'BENCH_READ_REQUESTS', '40')),
+    readRequests: positiveInt('read-requests', pick('read-requests', 'BENCH_READ_REQUESTS', '1000')),
     phases,
     build: !flags.has('skip-build'),
     waitQuiet: flags.has('wait-quiet'),

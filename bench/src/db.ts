@@ -134,9 +134,12 @@ export async function loadPnlEntries(
     [account, symbol, entries, start.toISOString()],
   );
   await db.query(
-    `INSERT INTO positions (account, symbol, open_qty, open_cost, last_executed_at, last_trade_id)
-     SELECT account, symbol, 0, 0, max(executed_at), max(id) FROM trades
-     WHERE account = $1 AND symbol = $2 GROUP BY account, symbol`,
+    `INSERT INTO positions (account, symbol, open_qty, open_cost, realized_pnl, realized_entries,
+                            last_executed_at, last_trade_id)
+     SELECT t.account, t.symbol, 0, 0,
+            (SELECT SUM(realized_pnl) FROM realized_pnl WHERE account = $1 AND symbol = $2),
+            (SELECT count(*) FROM realized_pnl WHERE account = $1 AND symbol = $2), max(t.executed_at), max(t.id)
+     FROM trades t WHERE t.account = $1 AND t.symbol = $2 GROUP BY t.account, t.symbol`,
     [account, symbol],
   );
 }

@@ -11,6 +11,9 @@ const READ_BUDGET_S = 30;
  * Figure 5: the first page of GET /positions, of GET /pnl and of the largest position's lots over the loaded
  * books (the reads are paged, so a page's cost must not grow with the books), one request at a time (autocannon).
  */
+/** Requests sent before each measured run. */
+const READ_WARM_UP = 20;
+
 export async function measureReads(ctx: BenchContext): Promise<void> {
   const { config, sampler } = ctx;
   sampler.resetPeaks();
@@ -44,6 +47,8 @@ export async function measureReads(ctx: BenchContext): Promise<void> {
         5,
         Math.min(config.readRequests, Math.floor((READ_BUDGET_S * 1000) / Math.max(1, probeMs))),
       );
+      // Unmeasured warm-up, so the figure is the endpoint's and not the JIT's or a cold pool connection's.
+      await autocannon({ url, connections: 1, amount: Math.min(READ_WARM_UP, amount), timeout: 60 });
       const result = await autocannon({ url, connections: 1, amount, timeout: 60 });
       const run: ReadRun = {
         endpoint: target.path,

@@ -209,7 +209,7 @@ async function booksFingerprint(db: Pool): Promise<unknown> {
     SELECT (SELECT md5(string_agg(id || ':' || status || ':' || coalesce(reject_reason, ''), ',' ORDER BY id)) FROM trades) AS trades,
            (SELECT md5(string_agg(id || ':' || remaining_qty, ',' ORDER BY id)) FROM lots) AS lots,
            (SELECT md5(string_agg(sell_trade_id || '>' || lot_id || ':' || qty || ':' || realized_pnl, ',' ORDER BY sell_trade_id, lot_id)) FROM realized_pnl) AS entries,
-           (SELECT md5(string_agg(account || symbol || open_qty || ':' || open_cost, ',' ORDER BY account, symbol)) FROM positions) AS positions`);
+           (SELECT md5(string_agg(account || symbol || open_qty || ':' || open_cost || ':' || realized_pnl || ':' || realized_entries, ',' ORDER BY account, symbol)) FROM positions) AS positions`);
   return rows[0];
 }
 

@@ -34,7 +34,7 @@ function sumRows(perSymbol: [string, string][], total: string | null) {
 }
 
 /**
- * Stands in for realized_pnl: the page query gets `entries`, the totals query `sums`. Records each query
+ * Stands in for the database: the page query (realized_pnl) gets `entries`, the totals query (positions) `sums`. Records each query
  * and the isolation level of the transaction it ran in; a read outside one fails.
  */
 class FakeRealizedPnl {
@@ -184,11 +184,11 @@ describe('PnlService.list', () => {
     expect(total).toBe('98765432109876543210.123456789012345678');
   });
 
-  it('sums in NUMERIC, as text, per symbol with a ROLLUP grand total, in symbol order', async () => {
+  it("sums the positions' realized totals in NUMERIC, as text, per symbol with a ROLLUP grand total", async () => {
     await service.list();
     expect(db.query('totals').sql).toBe(
       'SELECT e.symbol, GROUPING(e.symbol) AS "grandTotal", SUM(e.realized_pnl)::text AS "realizedPnl" ' +
-        'FROM realized_pnl e WHERE TRUE GROUP BY ROLLUP (e.symbol) ORDER BY e.symbol',
+        'FROM positions e WHERE e.realized_entries > 0 AND TRUE GROUP BY ROLLUP (e.symbol) ORDER BY e.symbol',
     );
   });
 
@@ -198,7 +198,7 @@ describe('PnlService.list', () => {
       'WHERE TRUE AND e.account = $1 AND e.symbol = $2 AND e.id < $3::bigint ORDER BY',
     );
     expect(db.query('page').params).toEqual(['alice', 'AAPL', '4', 101]);
-    expect(db.query('totals').sql).toContain('WHERE TRUE AND e.account = $1 AND e.symbol = $2 GROUP BY');
+    expect(db.query('totals').sql).toContain('AND TRUE AND e.account = $1 AND e.symbol = $2 GROUP BY');
     expect(db.query('totals').params).toEqual(['alice', 'AAPL']);
   });
 

@@ -48,11 +48,12 @@ export class PnlService {
       pageParams.values,
     );
 
-    // Summed by PostgreSQL in NUMERIC, exact whatever the number of entries; ROLLUP adds the grand total.
+    // The matcher keeps each position's realized total (realized_pnl, realized_entries) on its positions row,
+    // so the totals cost one row per position, not one per entry. ROLLUP adds the grand total.
     const totalParams = new SqlParams();
     const sums: TotalRow[] = await manager.query(
       `SELECT e.symbol, GROUPING(e.symbol) AS "grandTotal", SUM(e.realized_pnl)::text AS "realizedPnl"
-       FROM realized_pnl e WHERE ${filters(totalParams).join(' AND ')}
+       FROM positions e WHERE e.realized_entries > 0 AND ${filters(totalParams).join(' AND ')}
        GROUP BY ROLLUP (e.symbol) ORDER BY e.symbol`,
       totalParams.values,
     );

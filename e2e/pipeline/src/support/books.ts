@@ -33,9 +33,16 @@ export async function compareBooksWithReplay(db: Pool, accounts: string[]): Prom
      FROM realized_pnl e JOIN lots l ON l.id = e.lot_id WHERE e.account = ANY($1)`,
     [accounts],
   );
-  const { rows: positions } = await db.query<{ key: string; open_qty: string; open_cost: string }>(
+  const { rows: positions } = await db.query<{
+    key: string;
+    open_qty: string;
+    open_cost: string;
+    realized: string;
+    entries: string;
+  }>(
     `SELECT account || '/' || symbol AS key, trim_scale(open_qty)::text AS open_qty,
-            trim_scale(open_cost)::text AS open_cost
+            trim_scale(open_cost)::text AS open_cost, trim_scale(realized_pnl)::text AS realized,
+            realized_entries::text AS entries
      FROM positions WHERE account = ANY($1)`,
     [accounts],
   );
@@ -73,11 +80,14 @@ export async function compareBooksWithReplay(db: Pool, accounts: string[]): Prom
         });
       }
     }
-    // The positions row the matcher keeps (open quantity and cost basis) must agree with the replayed lots.
+    // The positions row the matcher keeps (open quantity, cost basis, realized P&L) must agree with the replay.
     const summary = summarizePosition(replay.lots);
+    const realized = sumDecimals(replay.entries.map((e) => e.realizedPnl));
     const row = positionRow.get(position);
-    const kept = row ? `${row.open_qty} at cost ${row.open_cost}` : 'no positions row';
-    const expected = `${summary.quantity} at cost ${summary.costBasis}`;
+    const kept = row
+      ? `${row.open_qty} at cost ${row.open_cost}, realized ${row.realized} in ${row.entries} entries`
+      : 'no positions row';
+    const expected = `${summary.quantity} at cost ${summary.costBasis}, realized ${realized} in ${replay.entries.length} entries`;
     if ((row || summary.quantity !== '0') && kept !== expected) {
       diffs.push({ position, problem: `positions row holds ${kept}, replay says ${expected}` });
     }
@@ -90,4 +100,19 @@ export async function compareBooksWithReplay(db: Pool, accounts: string[]): Prom
   for (const key of entryKeys)
     if (!expectedEntries.has(key)) diffs.push({ position: '*', problem: `unexpected entry ${key}` });
   return diffs;
+}
+
+/** Exact sum of decimal strings, in BigInt at the widest scale among them. */
+function sumDecimals(values: readonly string[]): string {
+  const scale = Math.max(0, ...values.map((v) => v.split('.')[1]?.length ?? 0));
+  const total = values.reduce((sum, value) => {
+    const [int = '0', frac = ''] = value.replace('-', '').split('.');
+    const units = BigInt(int + frac.padEnd(scale, '0'));
+    return sum + (value.startsWith('-') ? -units : units);
+  }, 0n);
+  const negative = total < 0n;
+  const digits = (negative ? -total : total).toString().padStart(scale + 1, '0');
+  const fraction = digits.slice(digits.length - scale).replace(/0+$/, '');
+  const text = `${digits.slice(0, digits.length - scale)}${fraction ? `.${fraction}` : ''}`;
+  return negative ? `-${text}` : text;
 }

@@ -35,6 +35,8 @@ export interface InOrderSettlement {
   entries: PnlEntryDraft[];
   openQty: string;
   openCost: string;
+  /** Σ realizedPnl of the run's entries: what the run adds to the position's realized P&L. */
+  realizedPnl: string;
 }
 
 /** A sell reached past the loaded prefix of lots: load more of them and settle the run again. */
@@ -63,6 +65,7 @@ export function settleInOrder(
   if (!Array.isArray(trades)) throw new LotEngineInputError('trades', 'must be an array');
   let open = requireDecimal(book.openQty, 'book.openQty', 'nonNegative');
   let cost = requireDecimal(book.openCost, 'book.openCost', 'nonNegative');
+  let realized = ZERO;
   const lots: RunLot[] = validateOpenLots(book.lots).map((lot) => ({
     ...lot,
     opened: false,
@@ -111,6 +114,7 @@ export function settleInOrder(
         prefixRemaining = prefixRemaining.minus(matched);
       }
       cost = cost.minus(lot.price.times(matched));
+      realized = realized.plus(valid.price.minus(lot.price).times(matched));
       lot.remaining = allocation.remainingAfter;
       entries.push(allocation.entry);
     }
@@ -139,5 +143,6 @@ export function settleInOrder(
     entries,
     openQty: toCanonical(open),
     openCost: toCanonical(cost),
+    realizedPnl: toCanonical(realized),
   };
 }

@@ -3,6 +3,20 @@ import { replayTrades, settleInOrder, summarizePosition, type OpenLot, type Trad
 
 const EMPTY = { openQty: '0', openCost: '0', lots: [] };
 
+/** Sum of decimal strings with at most 4 fractional digits (prices in cents × whole quantities), in BigInt. */
+function sumCents(values: readonly string[]): string {
+  const units = values.reduce((sum, value) => {
+    const [int = '0', frac = ''] = value.replace('-', '').split('.');
+    const magnitude = BigInt(int + frac.padEnd(4, '0'));
+    return sum + (value.startsWith('-') ? -magnitude : magnitude);
+  }, 0n);
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(5, '0');
+  const frac = digits.slice(-4).replace(/0+$/, '');
+  const text = `${digits.slice(0, -4)}${frac ? `.${frac}` : ''}`;
+  return negative && text !== '0' ? `-${text}` : text;
+}
+
 describe('scenario 13: a run of in-order trades settled at once', () => {
   it('settles the reference run (buy 100 @150, buy 50 @160, sell 80 @170) in one call', () => {
     const result = settleInOrder(EMPTY, [
@@ -27,6 +41,7 @@ describe('scenario 13: a run of in-order trades settled at once', () => {
       ],
       openQty: '70',
       openCost: '11000',
+      realizedPnl: '1600',
     });
   });
 
@@ -62,7 +77,7 @@ describe('scenario 13: a run of in-order trades settled at once', () => {
       ['L9', '0.2', '0.04'],
       ['20', '0.05', '0.005'],
     ]);
-    expect(result).toMatchObject({ openQty: '0.05', openCost: '0.01' });
+    expect(result).toMatchObject({ openQty: '0.05', openCost: '0.01', realizedPnl: '0.065' });
   });
 
   it('asks for more lots when a sell would reach past the loaded prefix, rather than skipping to newer ones', () => {
@@ -137,6 +152,8 @@ describe('scenario 13: a run of in-order trades settled at once', () => {
           openQty: final.quantity,
           openCost: final.costBasis,
         });
+        const added = whole.entries.slice(before.entries.length).map((e) => e.realizedPnl);
+        expect(run.realizedPnl).toBe(sumCents(added));
       }),
       { numRuns: 500 },
     );

@@ -378,10 +378,12 @@ export class MatchingService {
     });
     if (moved.length > 0) {
       await manager.query(
-        `UPDATE positions p SET open_qty = u.open_qty, open_cost = u.open_cost, last_executed_at = t.executed_at,
-                last_trade_id = t.id, updated_at = now()
-           FROM unnest($1::varchar[], $2::varchar[], $3::numeric[], $4::numeric[], $5::bigint[])
-                AS u(account, symbol, open_qty, open_cost, last_trade_id)
+        `UPDATE positions p SET open_qty = u.open_qty, open_cost = u.open_cost,
+                realized_pnl = p.realized_pnl + u.realized, realized_entries = p.realized_entries + u.entries,
+                last_executed_at = t.executed_at, last_trade_id = t.id, updated_at = now()
+           FROM unnest($1::varchar[], $2::varchar[], $3::numeric[], $4::numeric[], $5::numeric[], $6::int[],
+                       $7::bigint[])
+                AS u(account, symbol, open_qty, open_cost, realized, entries, last_trade_id)
            JOIN trades t ON t.id = u.last_trade_id
           WHERE p.account = u.account AND p.symbol = u.symbol`,
         [
@@ -389,6 +391,8 @@ export class MatchingService {
           moved.map(({ run }) => run.symbol),
           moved.map(({ settlement }) => settlement.openQty),
           moved.map(({ settlement }) => settlement.openCost),
+          moved.map(({ settlement }) => settlement.realizedPnl),
+          moved.map(({ settlement }) => settlement.entries.length),
           moved.map(({ lastTradeId }) => lastTradeId),
         ],
       );
@@ -510,7 +514,7 @@ export class MatchingService {
     const isBuy = !trade.qty.startsWith('-');
     if (isBuy) {
       await this.insertLot(manager, trade);
-      await this.advancePosition(manager, trade, trade.qty, [{ qty: trade.qty, buyPrice: trade.price }], 1);
+      await this.advancePosition(manager, trade, [{ qty: trade.qty, buyPrice: trade.price }], []);
       return { status: 'APPLIED' };
     }
     const sellQty = trade.qty.slice(1);
@@ -535,7 +539,7 @@ export class MatchingService {
           );
         }
         await this.insertEntries(manager, trade, outcome.entries, (lotKey) => lotKey);
-        await this.advancePosition(manager, trade, trade.qty, outcome.entries, -1);
+        await this.advancePosition(manager, trade, [], outcome.entries);
         return { status: 'APPLIED' };
       }
       if (next.length < batch) {
@@ -599,6 +603,8 @@ export class MatchingService {
     await manager.query(
       `UPDATE positions SET (open_qty, open_cost) = (SELECT COALESCE(SUM(remaining_qty), 0),
                 COALESCE(SUM(remaining_qty * price), 0) FROM lots WHERE account = $1 AND symbol = $2),
+              (realized_pnl, realized_entries) = (SELECT COALESCE(SUM(realized_pnl), 0), count(*)
+                FROM realized_pnl WHERE account = $1 AND symbol = $2),
               updated_at = now()
        WHERE account = $1 AND symbol = $2`,
       [trade.account, trade.symbol],
@@ -670,30 +676,36 @@ export class MatchingService {
   }
 
   /**
-   * open_qty moves by the signed quantity and open_cost by Σ qty × buy price of the lots opened (+1) or
-   * consumed (−1), in NUMERIC, so PostgreSQL does the (exact) arithmetic.
+   * Moves the position by one applied trade, in NUMERIC so PostgreSQL does the (exact) arithmetic: open_qty by
+   * the trade's signed quantity, open_cost by the lot a buy opens or the lots a sell consumes, and the
+   * realized P&L by the sell's entries.
    */
   private async advancePosition(
     manager: EntityManager,
     trade: TradeEntity,
-    signedQty: string,
-    cost: readonly { qty: string; buyPrice: string }[],
-    direction: 1 | -1,
+    opened: readonly { qty: string; buyPrice: string }[],
+    entries: readonly PnlEntryDraft[],
   ): Promise<void> {
     await manager.query(
       `UPDATE positions SET open_qty = open_qty + $3::numeric,
-              open_cost = open_cost + $5::int * (SELECT COALESCE(SUM(q * p), 0) FROM unnest($6::numeric[], $7::numeric[]) AS c(q, p)),
+              open_cost = open_cost
+                + (SELECT COALESCE(SUM(q * p), 0) FROM unnest($4::numeric[], $5::numeric[]) AS o(q, p))
+                - (SELECT COALESCE(SUM(q * p), 0) FROM unnest($6::numeric[], $7::numeric[]) AS c(q, p)),
+              realized_pnl = realized_pnl + (SELECT COALESCE(SUM(r), 0) FROM unnest($8::numeric[]) AS e(r)),
+              realized_entries = realized_entries + cardinality($8::numeric[]),
               last_executed_at = t.executed_at, last_trade_id = t.id, updated_at = now()
          FROM trades t
-        WHERE t.id = $4 AND positions.account = $1 AND positions.symbol = $2`,
+        WHERE t.id = $9 AND positions.account = $1 AND positions.symbol = $2`,
       [
         trade.account,
         trade.symbol,
-        signedQty,
+        trade.qty,
+        opened.map((o) => o.qty),
+        opened.map((o) => o.buyPrice),
+        entries.map((e) => e.qty),
+        entries.map((e) => e.buyPrice),
+        entries.map((e) => e.realizedPnl),
         trade.id,
-        direction,
-        cost.map((c) => c.qty),
-        cost.map((c) => c.buyPrice),
       ],
     );
   }

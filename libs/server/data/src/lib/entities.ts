@@ -58,6 +58,13 @@ export class PositionEntity {
   @Column({ name: 'open_cost', type: 'numeric' })
   openCost!: string;
 
+  /** Σ of the position's realized P&L entries, kept by the matcher. */
+  @Column({ name: 'realized_pnl', type: 'numeric' })
+  realizedPnl!: string;
+
+  @Column({ name: 'realized_entries', type: 'bigint' })
+  realizedEntries!: string;
+
   @Column({ name: 'last_executed_at', type: 'timestamptz', nullable: true })
   lastExecutedAt!: Date | null;
 
