@@ -96,6 +96,15 @@ interface PositionRun {
   settlement?: InOrderSettlement;
 }
 
+/** What the write statement reports: rows written per kind, and each settled trade's settled_at. */
+interface WrittenRuns {
+  opened: number;
+  reduced: number;
+  entries: number;
+  moved: number;
+  settledAt: Record<string, string>;
+}
+
 /** timestamptz as ISO-8601 UTC with all six fractional digits. */
 const isoUtc = (column: string): string =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -327,100 +336,117 @@ export class MatchingService {
     }
   }
 
-  /** Writes what the engine decided for every run: five statements for the whole batch. */
+  /**
+   * Writes what the engine decided for every run in ONE statement: data-modifying CTEs insert the opened lots,
+   * reduce the consumed ones, insert the P&L entries (an entry on a lot opened in this batch finds its id
+   * through the insert's RETURNING), move the positions and settle the trades. Foreign keys are checked at
+   * the end of the statement, so entries may refer to lots it inserts. The counts it returns are checked:
+   * a row that was not written is an error, never a silent gap in the books.
+   */
   private async writeRuns(manager: EntityManager, runs: readonly PositionRun[]): Promise<SettledTrade[]> {
+    const loadedIds = new Map<string, string>();
+    for (const run of runs) for (const lot of run.lots) loadedIds.set(lotKey(lot), lot.id);
     const opened = runs.flatMap((run) => run.settlement?.openedLots ?? []);
-    const lotIds = new Map<string, string>();
-    for (const run of runs) for (const lot of run.lots) lotIds.set(lotKey(lot), lot.id);
-    if (opened.length > 0) {
-      const rows: { id: string; tradeId: string }[] = await manager.query(
-        `INSERT INTO lots (account, symbol, trade_id, qty, remaining_qty, price, executed_at)
-         SELECT t.account, t.symbol, t.id, t.qty, u.remaining, t.price, t.executed_at
-           FROM unnest($1::bigint[], $2::numeric[]) WITH ORDINALITY AS u(trade_id, remaining, ord)
-           JOIN trades t ON t.id = u.trade_id
-          ORDER BY u.ord
-         RETURNING id::text AS id, trade_id::text AS "tradeId"`,
-        [opened.map((lot) => lot.tradeId), opened.map((lot) => lot.remainingQty)],
-      );
-      for (const row of rows) lotIds.set(row.tradeId, row.id);
-    }
     const reduced = runs.flatMap((run) => run.settlement?.reducedLots ?? []);
-    if (reduced.length > 0) {
-      await manager.query(
-        `UPDATE lots SET remaining_qty = u.remaining
-           FROM unnest($1::bigint[], $2::numeric[]) AS u(id, remaining) WHERE lots.id = u.id`,
-        [reduced.map((lot) => idOfLot(lotIds, lot.key)), reduced.map((lot) => lot.remainingQty)],
-      );
-    }
     const entries = runs.flatMap((run) => (run.settlement?.entries ?? []).map((entry) => ({ run, entry })));
-    if (entries.length > 0) {
-      await manager.query(
-        `INSERT INTO realized_pnl (account, symbol, qty, buy_price, sell_price, realized_pnl, lot_id, sell_trade_id)
-         SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::numeric[], $4::numeric[], $5::numeric[],
-                              $6::numeric[], $7::bigint[], $8::bigint[])`,
-        [
-          entries.map(({ run }) => run.account),
-          entries.map(({ run }) => run.symbol),
-          entries.map(({ entry }) => entry.qty),
-          entries.map(({ entry }) => entry.buyPrice),
-          entries.map(({ entry }) => entry.sellPrice),
-          entries.map(({ entry }) => entry.realizedPnl),
-          entries.map(({ entry }) => idOfLot(lotIds, entry.lotKey)),
-          entries.map(({ entry }) => entry.sellTradeId),
-        ],
-      );
-    }
     // A rejected trade leaves its position as it was, as when trades are settled one at a time.
     const moved = runs.flatMap((run) => {
       const outcomes = run.settlement?.outcomes ?? [];
       const last = [...outcomes].reverse().find((o) => o.status === 'APPLIED');
       return last && run.settlement ? [{ run, settlement: run.settlement, lastTradeId: last.tradeId }] : [];
     });
-    if (moved.length > 0) {
-      await manager.query(
-        `UPDATE positions p SET open_qty = u.open_qty, open_cost = u.open_cost,
+    const outcomes = runs.flatMap((run) => run.settlement?.outcomes ?? []);
+    const [written]: [WrittenRuns] = await manager.query(
+      `WITH opened AS (
+         INSERT INTO lots (account, symbol, trade_id, qty, remaining_qty, price, executed_at)
+         SELECT t.account, t.symbol, t.id, t.qty, u.remaining, t.price, t.executed_at
+           FROM unnest($1::bigint[], $2::numeric[]) WITH ORDINALITY AS u(trade_id, remaining, ord)
+           JOIN trades t ON t.id = u.trade_id
+          ORDER BY u.ord
+         RETURNING id, trade_id),
+       reduced AS (
+         UPDATE lots SET remaining_qty = u.remaining
+           FROM unnest($3::bigint[], $4::numeric[]) AS u(id, remaining) WHERE lots.id = u.id
+         RETURNING lots.id),
+       entries AS (
+         INSERT INTO realized_pnl (account, symbol, qty, buy_price, sell_price, realized_pnl, lot_id, sell_trade_id)
+         SELECT u.account, u.symbol, u.qty, u.buy_price, u.sell_price, u.realized_pnl, COALESCE(u.lot_id, o.id),
+                u.sell_trade_id
+           FROM unnest($5::varchar[], $6::varchar[], $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[],
+                       $11::bigint[], $12::bigint[], $13::bigint[]) WITH ORDINALITY
+                AS u(account, symbol, qty, buy_price, sell_price, realized_pnl, lot_id, lot_trade_id, sell_trade_id, ord)
+           LEFT JOIN opened o ON o.trade_id = u.lot_trade_id
+          ORDER BY u.ord
+         RETURNING id),
+       moved AS (
+         UPDATE positions p SET open_qty = u.open_qty, open_cost = u.open_cost,
                 realized_pnl = p.realized_pnl + u.realized, realized_entries = p.realized_entries + u.entries,
                 last_executed_at = t.executed_at, last_trade_id = t.id, updated_at = now()
-           FROM unnest($1::varchar[], $2::varchar[], $3::numeric[], $4::numeric[], $5::numeric[], $6::int[],
-                       $7::bigint[])
+           FROM unnest($14::varchar[], $15::varchar[], $16::numeric[], $17::numeric[], $18::numeric[], $19::int[],
+                       $20::bigint[])
                 AS u(account, symbol, open_qty, open_cost, realized, entries, last_trade_id)
            JOIN trades t ON t.id = u.last_trade_id
-          WHERE p.account = u.account AND p.symbol = u.symbol`,
-        [
-          moved.map(({ run }) => run.account),
-          moved.map(({ run }) => run.symbol),
-          moved.map(({ settlement }) => settlement.openQty),
-          moved.map(({ settlement }) => settlement.openCost),
-          moved.map(({ settlement }) => settlement.realizedPnl),
-          moved.map(({ settlement }) => settlement.entries.length),
-          moved.map(({ lastTradeId }) => lastTradeId),
-        ],
-      );
-    }
-    const trades = new Map(runs.flatMap((run) => run.trades).map((trade) => [trade.id, trade]));
-    const outcomes = runs.flatMap((run) => run.settlement?.outcomes ?? []);
-    const rows: { id: string; settledAt: Date }[] = await manager.query(
-      `UPDATE trades SET status = u.status, reject_reason = u.reason, settled_at = clock_timestamp()
-         FROM unnest($1::bigint[], $2::varchar[], $3::text[]) AS u(id, status, reason)
-        WHERE trades.id = u.id
-       RETURNING trades.id::text AS id, trades.settled_at AS "settledAt"`,
+          WHERE p.account = u.account AND p.symbol = u.symbol
+         RETURNING p.account),
+       settled AS (
+         UPDATE trades SET status = u.status, reject_reason = u.reason, settled_at = clock_timestamp()
+           FROM unnest($21::bigint[], $22::varchar[], $23::text[]) AS u(id, status, reason)
+          WHERE trades.id = u.id
+         RETURNING trades.id, trades.settled_at)
+       SELECT (SELECT count(*)::int FROM opened) AS opened, (SELECT count(*)::int FROM reduced) AS reduced,
+              (SELECT count(*)::int FROM entries) AS entries, (SELECT count(*)::int FROM moved) AS moved,
+              (SELECT COALESCE(json_object_agg(id::text, settled_at), '{}') FROM settled) AS "settledAt"`,
       [
+        opened.map((lot) => lot.tradeId),
+        opened.map((lot) => lot.remainingQty),
+        reduced.map((lot) => idOfLot(loadedIds, lot.key)),
+        reduced.map((lot) => lot.remainingQty),
+        entries.map(({ run }) => run.account),
+        entries.map(({ run }) => run.symbol),
+        entries.map(({ entry }) => entry.qty),
+        entries.map(({ entry }) => entry.buyPrice),
+        entries.map(({ entry }) => entry.sellPrice),
+        entries.map(({ entry }) => entry.realizedPnl),
+        entries.map(({ entry }) => loadedIds.get(entry.lotKey) ?? null),
+        entries.map(({ entry }) => (loadedIds.has(entry.lotKey) ? null : entry.lotKey)),
+        entries.map(({ entry }) => entry.sellTradeId),
+        moved.map(({ run }) => run.account),
+        moved.map(({ run }) => run.symbol),
+        moved.map(({ settlement }) => settlement.openQty),
+        moved.map(({ settlement }) => settlement.openCost),
+        moved.map(({ settlement }) => settlement.realizedPnl),
+        moved.map(({ settlement }) => settlement.entries.length),
+        moved.map(({ lastTradeId }) => lastTradeId),
         outcomes.map((o) => o.tradeId),
         outcomes.map((o) => o.status),
         outcomes.map((o) => (o.status === 'REJECTED' ? (o.reason ?? 'rejected') : null)),
       ],
     );
-    const settledAt = new Map(rows.map((row) => [row.id, row.settledAt]));
+    const expected = {
+      opened: opened.length,
+      reduced: reduced.length,
+      entries: entries.length,
+      moved: moved.length,
+      settled: outcomes.length,
+    };
+    const actual = { ...written, settled: Object.keys(written.settledAt).length };
+    if (Object.entries(expected).some(([key, count]) => actual[key as keyof typeof expected] !== count)) {
+      throw new Error(
+        `the books were not written as decided: expected ${JSON.stringify(expected)}, wrote ${JSON.stringify({ ...actual, settledAt: undefined })}`,
+      );
+    }
+    const trades = new Map(runs.flatMap((run) => run.trades).map((trade) => [trade.id, trade]));
     return outcomes.map((outcome) => {
       const trade = trades.get(outcome.tradeId);
       if (!trade) throw new Error(`the engine settled trade ${outcome.tradeId}, which is not in the batch`);
+      const settledAt = written.settledAt[trade.id];
       return {
         id: trade.id,
         account: trade.account,
         symbol: trade.symbol,
         status: outcome.status === 'APPLIED' ? TradeStatus.Applied : TradeStatus.Rejected,
         rejectReason: outcome.status === 'REJECTED' ? (outcome.reason ?? 'rejected') : null,
-        settledAt: settledAt.get(trade.id) ?? null,
+        settledAt: settledAt ? new Date(settledAt) : null,
       };
     });
   }
