@@ -37,8 +37,9 @@ export default [
               onlyDependOnLibsWithTags: ['scope:matcher', 'scope:server', 'scope:shared'],
             },
             { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:web', 'scope:shared'] },
-            // End-to-end suites see the system from outside: contracts and the engine as the oracle.
-            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // End-to-end suites see the system from outside: contracts and the engine as the oracle, plus
+            // their own process helpers (libs/testing, scope:e2e), which nothing outside scope:e2e may use.
+            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:e2e'] },
             // And by type: contracts are the leaves; the pure engine sees only contracts.
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
@@ -50,7 +51,10 @@ export default [
               sourceTag: 'type:util',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:util'],
             },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:util'],
+            },
             {
               sourceTag: 'type:app',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:data-access', 'type:util'],

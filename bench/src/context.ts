@@ -59,6 +59,8 @@ export interface CensusResult {
   trades: number;
   statementsPerTrade: number;
   roundTripsPerTrade: number;
+  /** The matcher's transactions (each one COMMIT) per settled trade. */
+  commitsPerTrade: number;
   transactionsByKind: Record<string, { transactions: number; statementsPerTransaction: number }>;
   statementsOutsideTransactions: number;
   topStatements: Array<{ statement: string; perTrade: number }>;

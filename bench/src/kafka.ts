@@ -1,6 +1,7 @@
 import { KafkaTopic, KAFKA_TOPIC_PARTITIONS, TradeSubmittedEvent, tradeMessageKey } from '@lotwise/contracts';
+import { sleep } from '@lotwise/testing';
 import { Admin, Kafka, logLevel, Message } from 'kafkajs';
-import { log, sleep } from './stats';
+import { log } from './stats';
 
 /** Scratch topic of the per-message Kafka baseline, so the app topics only ever carry real events. */
 export const SCRATCH_TOPIC = 'bench.scratch.v1';

@@ -158,7 +158,7 @@ function rows(results: BenchResults, checks: TargetCheck[]): Row[] {
     const c = results.census;
     out.push({
       figure: `(1) matcher SQL per trade (census of ${fmt(c.trades)} trades)`,
-      measured: `${c.statementsPerTrade} statements, ${c.roundTripsPerTrade} round trips, 1 commit`,
+      measured: `${c.statementsPerTrade} statements, ${c.roundTripsPerTrade} round trips, ${c.commitsPerTrade} commits`,
       baseline: '',
       target: '',
       result: '',

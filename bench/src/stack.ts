@@ -1,8 +1,9 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { NodeProcess, sleep, startNodeScript, stopProcess, waitForHttp } from '@lotwise/testing';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchConfig } from './config';
-import { log, sleep, waitUntil } from './stats';
+import { log } from './stats';
 
 /** Everything the run started, stopped in reverse order by `stopAll` whatever happened. */
 const cleanups: Array<{ what: string; run: () => Promise<void> | void }> = [];
@@ -72,12 +73,8 @@ export function kafkaPid(config: BenchConfig): number[] {
 
 // ---------------------------------------------------------------- apps
 
-export interface AppProcess {
-  name: string;
-  child: ChildProcess;
+export interface AppProcess extends NodeProcess {
   pid: number;
-  logFile: string;
-  exited: Promise<number | string | null>;
   /** With --profile: starts the CPU profiler (called once the app is ready). */
   beginProfile(): void;
   stop(): Promise<void>;
@@ -94,7 +91,7 @@ export function appEnv(config: BenchConfig, extra: Record<string, string>): Node
     POSTGRES_DB: database,
     KAFKA_BROKERS: `127.0.0.1:${config.kafkaPort}`,
     HOST: '127.0.0.1',
-    // What production logs: JSON lines at info (one per request on the api, one per trade on the matcher).
+    // What production logs: JSON lines at info (one per request on the api, one per settled chunk on the matcher).
     LOG_FORMAT: 'json',
     LOG_LEVEL: 'info',
     ...extra,
@@ -115,8 +112,6 @@ function startNode(
   script: string,
   appVariables: NodeJS.ProcessEnv,
 ): AppProcess {
-  mkdirSync(logDir, { recursive: true });
-  const logFile = join(logDir, `${name}.log`);
   const profileFile = config.profile ? join(logDir, `${name}.cpuprofile`) : null;
   // The apps get the heap limits they run with in production (package.json config.appNodeOptions, as in the
   // images); BENCH_APP_NODE_OPTIONS adds to them (e.g. other limits to try), not to the bench process itself.
@@ -133,23 +128,21 @@ function startNode(
     ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     ...(profileFile ? { LOTWISE_BENCH_PROFILE: profileFile } : {}),
   };
-  const fd = openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['--enable-source-maps', join(config.root, script)], {
-    cwd: config.root,
-    env,
-    stdio: ['ignore', fd, fd],
-  });
-  closeSync(fd);
-  if (child.pid === undefined) throw new Error(`could not start ${name}`);
-  const exited = new Promise<number | string | null>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal)),
-  );
-  const app: AppProcess = {
+  // The app writes its log itself (nothing passes through the bench process) and each run adds to it.
+  const started = startNodeScript({
     name,
-    child,
+    root: config.root,
+    script,
+    logDir,
+    env,
+    output: 'file',
+    appendLog: true,
+  });
+  const { child } = started;
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  const app: AppProcess = {
+    ...started,
     pid: child.pid,
-    logFile,
-    exited,
     beginProfile() {
       if (profileFile) child.kill('SIGUSR2');
     },
@@ -162,10 +155,7 @@ function startNode(
         while (!existsSync(profileFile) && Date.now() < deadline) await sleep(100);
         await sleep(300);
       }
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
+      await stopProcess(started, 'SIGTERM', 15_000);
     },
   };
   onCleanup(name, () => app.stop());
@@ -180,13 +170,10 @@ export async function startApi(config: BenchConfig, logDir: string): Promise<App
     'dist/api/main.js',
     appEnv(config, { PORT: String(config.apiPort), CORS_ORIGINS: 'http://localhost:3000' }),
   );
-  await waitUntil(`api on :${config.apiPort}`, 60_000, async () => {
-    if (app.child.exitCode !== null)
-      throw new Error(`api exited with ${app.child.exitCode}; see ${app.logFile}`);
-    return fetch(`http://127.0.0.1:${config.apiPort}/trades?limit=1`).then(
-      (r) => r.ok,
-      () => false,
-    );
+  await waitForHttp(app, {
+    what: `api on :${config.apiPort}`,
+    url: `http://127.0.0.1:${config.apiPort}/trades?limit=1`,
+    requireOk: true,
   });
   app.beginProfile();
   return app;
@@ -207,13 +194,10 @@ export async function startMatcher(
     'dist/matcher/main.js',
     appEnv(config, { MATCHER_HTTP_PORT: String(port), MATCHER_CONSUMER_GROUP: groupId, ...extra }),
   );
-  await waitUntil(`matcher on :${port}`, 60_000, async () => {
-    if (app.child.exitCode !== null)
-      throw new Error(`matcher exited with ${app.child.exitCode}; see ${app.logFile}`);
-    return fetch(`http://127.0.0.1:${port}/health`).then(
-      () => true,
-      () => false,
-    );
+  await waitForHttp(app, {
+    what: `matcher on :${port}`,
+    url: `http://127.0.0.1:${port}/health`,
+    requireOk: false,
   });
   app.beginProfile();
   return app;

@@ -1,4 +1,5 @@
 import { KafkaTopic } from '@lotwise/contracts';
+import { sleep } from '@lotwise/testing';
 import autocannon from 'autocannon';
 import { join } from 'node:path';
 import { ApiRun, BenchContext } from '../context';
@@ -6,7 +7,7 @@ import { truncateBooks } from '../db';
 import { APP_TOPICS, groupProgress, recreateTopics, topicEnds } from '../kafka';
 import { MemoryPeak } from '../sampler';
 import { AppProcess, startApi, startMatcher } from '../stack';
-import { fmt, log, sleep } from '../stats';
+import { fmt, log } from '../stats';
 import { requestBodies } from '../trades';
 
 /** Requests each autocannon connection sends per second: connections = rate / 20. */

@@ -1,11 +1,12 @@
 import { KafkaTopic } from '@lotwise/contracts';
+import { sleep } from '@lotwise/testing';
 import net from 'node:net';
 import { join } from 'node:path';
 import { BenchContext, CensusResult } from '../context';
 import { statusCounts } from '../db';
 import { groupProgress } from '../kafka';
 import { startMatcher } from '../stack';
-import { log, sleep } from '../stats';
+import { log } from '../stats';
 import { prefill } from './throughput';
 
 const PROXY_PORT = 16201;
@@ -146,8 +147,10 @@ export async function measureCensus(ctx: BenchContext): Promise<CensusResult> {
   }
   const result: CensusResult = {
     trades: settled,
-    statementsPerTrade: Math.round((statements / settled) * 100) / 100,
-    roundTripsPerTrade: Math.round((census.roundTrips / settled) * 100) / 100,
+    // Three decimals: the matcher settles hundreds of trades per transaction, so per-trade counts are small.
+    statementsPerTrade: round3(statements / settled),
+    roundTripsPerTrade: round3(census.roundTrips / settled),
+    commitsPerTrade: round3(census.transactions.length / settled),
     transactionsByKind: Object.fromEntries(
       [...byKind].map(([kind, e]) => [
         kind,
@@ -161,7 +164,7 @@ export async function measureCensus(ctx: BenchContext): Promise<CensusResult> {
     topStatements: [...shapes]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 14)
-      .map(([statement, n]) => ({ statement, perTrade: Math.round((n / settled) * 100) / 100 })),
+      .map(([statement, n]) => ({ statement, perTrade: round3(n / settled) })),
   };
   log(
     `census: ${result.statementsPerTrade} statements and ${result.roundTripsPerTrade} round trips per trade ` +
@@ -170,4 +173,8 @@ export async function measureCensus(ctx: BenchContext): Promise<CensusResult> {
         .join(', ')})`,
   );
   return result;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

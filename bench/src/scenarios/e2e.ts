@@ -1,8 +1,9 @@
 import { KafkaTopic, LotwiseStreamEvent, Trade } from '@lotwise/contracts';
+import { sleep } from '@lotwise/testing';
 import http from 'node:http';
 import { BenchContext, E2eRun } from '../context';
 import { readTimestamps, topicEnds } from '../kafka';
-import { fmt, log, sleep, summarize } from '../stats';
+import { fmt, log, summarize } from '../stats';
 import { requestBodies } from '../trades';
 import { recordPeaks, startStack } from './api';
 

@@ -1,4 +1,5 @@
 import { KafkaTopic, TradeSubmittedEvent } from '@lotwise/contracts';
+import { sleep } from '@lotwise/testing';
 import { join } from 'node:path';
 import { BenchContext, ThroughputRun } from '../context';
 import {
@@ -20,7 +21,7 @@ import {
   topicEnds,
 } from '../kafka';
 import { AppProcess, startMatcher } from '../stack';
-import { fmt, log, sleep } from '../stats';
+import { fmt, log } from '../stats';
 import { generateTrades } from '../trades';
 
 const PIPELINE = ['matcher', 'postgres', 'kafka'];

@@ -1,49 +1,34 @@
 import { SubmitTradeRequest, Trade, TradeStatus } from '@lotwise/contracts';
-import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { NodeProcess, startNodeScript, uniqueAccount, waitForHttp, waitUntil } from '@lotwise/testing';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Pool } from 'pg';
 
 // Drives the built apps (dist/) as real processes against the real PostgreSQL and Kafka of the test run.
 
+// The specs take the shared process helpers from here, with the rest of the stack.
+export { stopProcess as stop } from '@lotwise/testing';
+export { uniqueAccount, waitUntil };
+
 export const root = process.env['LOTWISE_ROOT'] ?? join(__dirname, '../../../..');
-const nodeBin = process.execPath;
 const logDir = join(root, 'test-output', 'e2e-logs');
-mkdirSync(logDir, { recursive: true });
 
 export const kafkaBrokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:19092';
 
-export interface AppProcess {
-  name: string;
-  logFile: string;
-  child: ChildProcess;
-  exited: Promise<number | string | null>;
-}
-
-function startNode(name: string, script: string, env: Record<string, string>): AppProcess {
-  const logFile = join(logDir, `${name}.log`);
-  const log = createWriteStream(logFile, { flags: 'w' });
-  const child = spawn(nodeBin, ['--enable-source-maps', join(root, script)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = new Promise<number | string | null>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal)),
-  );
-  return { name, logFile, child, exited };
-}
+export type AppProcess = NodeProcess;
 
 export async function startApi(port: number): Promise<AppProcess> {
-  const app = startNode(`api-${port}`, 'dist/api/main.js', { PORT: String(port), HOST: '127.0.0.1' });
-  await waitUntil(`api on :${port}`, 60_000, async () => {
-    if (app.child.exitCode !== null) throw new Error(`api exited with ${app.child.exitCode}`);
-    return fetch(`http://127.0.0.1:${port}/trades?limit=1`).then(
-      (r) => r.ok,
-      () => false,
-    );
+  const app = startNodeScript({
+    name: `api-${port}`,
+    root,
+    script: 'dist/api/main.js',
+    logDir,
+    env: { PORT: String(port), HOST: '127.0.0.1' },
+  });
+  await waitForHttp(app, {
+    what: `api on :${port}`,
+    url: `http://127.0.0.1:${port}/trades?limit=1`,
+    requireOk: true,
   });
   return app;
 }
@@ -52,27 +37,19 @@ export async function startMatcher(
   healthPort: number,
   env: Record<string, string> = {},
 ): Promise<AppProcess> {
-  const app = startNode(`matcher-${healthPort}`, 'dist/matcher/main.js', {
-    MATCHER_HTTP_PORT: String(healthPort),
-    HOST: '127.0.0.1',
-    ...env,
+  const app = startNodeScript({
+    name: `matcher-${healthPort}`,
+    root,
+    script: 'dist/matcher/main.js',
+    logDir,
+    env: { MATCHER_HTTP_PORT: String(healthPort), HOST: '127.0.0.1', ...env },
   });
-  await waitUntil(`matcher on :${healthPort}`, 60_000, async () => {
-    if (app.child.exitCode !== null) throw new Error(`matcher exited with ${app.child.exitCode}`);
-    return fetch(`http://127.0.0.1:${healthPort}/health`).then(
-      () => true,
-      () => false,
-    );
+  await waitForHttp(app, {
+    what: `matcher on :${healthPort}`,
+    url: `http://127.0.0.1:${healthPort}/health`,
+    requireOk: false,
   });
   return app;
-}
-
-export async function stop(app: AppProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (!app || app.child.exitCode !== null || app.child.signalCode !== null) return;
-  app.child.kill(signal);
-  const timer = setTimeout(() => app.child.kill('SIGKILL'), 20_000);
-  await app.exited;
-  clearTimeout(timer);
 }
 
 /**
@@ -157,21 +134,4 @@ export class ApiClient {
     });
     return ids.map((id) => result.get(id) as Trade);
   }
-}
-
-export async function waitUntil(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-export function uniqueAccount(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }

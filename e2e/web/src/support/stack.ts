@@ -1,74 +1,48 @@
 import { SubmitTradeRequest, Trade } from '@lotwise/contracts';
-import { ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { NodeProcess, startNodeScript, waitForHttp } from '@lotwise/testing';
 import { join } from 'node:path';
 
 // Starts the built api and matcher (dist/) as real processes against the PostgreSQL and Kafka of the
 // test run (POSTGRES_* and KAFKA_BROKERS come from scripts/lotwise.mjs, or from the shell).
 
+// The specs take the shared process helpers from here, with the rest of the stack.
+export { stopProcess as stop, uniqueAccount, waitUntil } from '@lotwise/testing';
+
 export const root = process.env['LOTWISE_ROOT'] ?? join(__dirname, '../../../..');
 const logDir = join(root, 'test-output', 'e2e-logs');
 
-export interface AppProcess {
-  readonly name: string;
-  readonly logFile: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | string | null>;
-}
-
-function startNode(name: string, script: string, env: Record<string, string>): AppProcess {
-  mkdirSync(logDir, { recursive: true });
-  const logFile = join(logDir, `${name}.log`);
-  const log = createWriteStream(logFile, { flags: 'w' });
-  const child = spawn(process.execPath, ['--enable-source-maps', join(root, script)], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  const exited = new Promise<number | string | null>((resolve) =>
-    child.on('exit', (code, signal) => resolve(code ?? signal)),
-  );
-  return { name, logFile, child, exited };
-}
+export type AppProcess = NodeProcess;
 
 export async function startApi(port: number): Promise<AppProcess> {
-  const app = startNode(`web-e2e-api-${port}`, 'dist/api/main.js', { PORT: String(port), HOST: '127.0.0.1' });
-  await waitUntil(`api on :${port} (log: ${app.logFile})`, 60_000, async () => {
-    if (app.child.exitCode !== null)
-      throw new Error(`api exited with ${app.child.exitCode}; see ${app.logFile}`);
-    return fetch(`http://127.0.0.1:${port}/trades?limit=1`).then(
-      (r) => r.ok,
-      () => false,
-    );
+  const app = startNodeScript({
+    name: `web-e2e-api-${port}`,
+    root,
+    script: 'dist/api/main.js',
+    logDir,
+    env: { PORT: String(port), HOST: '127.0.0.1' },
+  });
+  await waitForHttp(app, {
+    what: `api on :${port} (log: ${app.logFile})`,
+    url: `http://127.0.0.1:${port}/trades?limit=1`,
+    requireOk: true,
   });
   return app;
 }
 
 export async function startMatcher(healthPort: number): Promise<AppProcess> {
-  const app = startNode(`web-e2e-matcher-${healthPort}`, 'dist/matcher/main.js', {
-    MATCHER_HTTP_PORT: String(healthPort),
-    HOST: '127.0.0.1',
+  const app = startNodeScript({
+    name: `web-e2e-matcher-${healthPort}`,
+    root,
+    script: 'dist/matcher/main.js',
+    logDir,
+    env: { MATCHER_HTTP_PORT: String(healthPort), HOST: '127.0.0.1' },
   });
-  await waitUntil(`matcher on :${healthPort} (log: ${app.logFile})`, 60_000, async () => {
-    if (app.child.exitCode !== null) {
-      throw new Error(`matcher exited with ${app.child.exitCode}; see ${app.logFile}`);
-    }
-    return fetch(`http://127.0.0.1:${healthPort}/health`).then(
-      () => true,
-      () => false,
-    );
+  await waitForHttp(app, {
+    what: `matcher on :${healthPort} (log: ${app.logFile})`,
+    url: `http://127.0.0.1:${healthPort}/health`,
+    requireOk: false,
   });
   return app;
-}
-
-export async function stop(app: AppProcess | undefined): Promise<void> {
-  if (!app || app.child.exitCode !== null || app.child.signalCode !== null) return;
-  app.child.kill('SIGTERM');
-  const timer = setTimeout(() => app.child.kill('SIGKILL'), 20_000);
-  await app.exited;
-  clearTimeout(timer);
 }
 
 /** Records a trade straight through the REST api, as another client would. */
@@ -83,22 +57,4 @@ export async function postTrade(apiUrl: string, trade: SubmitTradeRequest): Prom
     throw new Error(`POST /trades answered ${response.status}: ${JSON.stringify(body)}`);
   }
   return body as Trade;
-}
-
-export async function waitUntil(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** A fresh account per test, so runs and tests never see each other's books. */
-export function uniqueAccount(prefix: string): string {
-  return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }

@@ -1,16 +1,15 @@
 import { ChangeDetectionStrategy, Component, computed, inject, signal } from '@angular/core';
-import { MatButton, MatIconButton } from '@angular/material/button';
+import { MatButton } from '@angular/material/button';
 import { MatProgressBar } from '@angular/material/progress-bar';
 import { MatSort, MatSortHeader, Sort } from '@angular/material/sort';
 import { MatTableModule } from '@angular/material/table';
-import { MatTooltip } from '@angular/material/tooltip';
 import type { PnlPage as PnlPageResponse, RealizedPnlEntry } from '@lotwise/contracts';
 import { livePages } from '../../core/data/live-pages';
 import { LiveUpdates } from '../../core/data/live-updates';
 import { PnlService } from '../../core/data/pnl.service';
 import { compareDecimal, isNegativeDecimal } from '../../core/decimal';
 import { DateTimePipe, DecimalTextPipe } from '../../core/format.pipes';
-import { Icon } from '../../shared/icon';
+import { PageHeader } from '../../shared/page-header';
 import { PnlChart } from './pnl-chart';
 import { soldAt } from './pnl-series';
 
@@ -44,11 +43,9 @@ export function sortPnlEntries(entries: readonly RealizedPnlEntry[], sort: Sort)
     MatSortHeader,
     MatProgressBar,
     MatButton,
-    MatIconButton,
-    MatTooltip,
     DecimalTextPipe,
     DateTimePipe,
-    Icon,
+    PageHeader,
     PnlChart,
   ],
   templateUrl: './pnl-page.html',

@@ -4,7 +4,6 @@ import { MatButton, MatIconButton } from '@angular/material/button';
 import { MatProgressBar } from '@angular/material/progress-bar';
 import { MatSort, MatSortHeader, Sort } from '@angular/material/sort';
 import { MatTableModule } from '@angular/material/table';
-import { MatTooltip } from '@angular/material/tooltip';
 import {
   BOOKS_PAGE_LIMIT,
   type Lot,
@@ -33,6 +32,7 @@ import { PositionsService } from '../../core/data/positions.service';
 import { addDecimal, compareDecimal, multiplyDecimal } from '../../core/decimal';
 import { DateTimePipe, DecimalTextPipe } from '../../core/format.pipes';
 import { Icon } from '../../shared/icon';
+import { PageHeader } from '../../shared/page-header';
 
 export type PositionSortKey = 'symbol' | 'quantity' | 'averageCost' | 'costBasis';
 
@@ -78,10 +78,10 @@ type LotsOperation = 'first' | 'more' | 'refresh';
     MatProgressBar,
     MatButton,
     MatIconButton,
-    MatTooltip,
     DecimalTextPipe,
     DateTimePipe,
     Icon,
+    PageHeader,
   ],
   templateUrl: './positions-page.html',
   styleUrl: './positions-page.scss',

@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, computed, DestroyRef, inject, signal } from '@angular/core';
 import { takeUntilDestroyed, toObservable } from '@angular/core/rxjs-interop';
 import { FormControl, ReactiveFormsModule } from '@angular/forms';
-import { MatButton, MatIconButton } from '@angular/material/button';
+import { MatButton } from '@angular/material/button';
 import {
   MatButtonToggle,
   MatButtonToggleChange,
@@ -11,7 +11,6 @@ import { MatFormField, MatLabel } from '@angular/material/form-field';
 import { MatInput } from '@angular/material/input';
 import { MatProgressBar } from '@angular/material/progress-bar';
 import { MatTableModule } from '@angular/material/table';
-import { MatTooltip } from '@angular/material/tooltip';
 import { ListTradesQuery, Trade, TRADE_FIELD_RULES, TradePage, TradeStatus } from '@lotwise/contracts';
 import {
   catchError,
@@ -34,7 +33,7 @@ import { TradeStatusTracker } from '../../core/data/trade-status-tracker.service
 import { TradesService } from '../../core/data/trades.service';
 import { absDecimal, isNegativeDecimal, multiplyDecimal } from '../../core/decimal';
 import { DateTimePipe, DecimalTextPipe } from '../../core/format.pipes';
-import { Icon } from '../../shared/icon';
+import { PageHeader } from '../../shared/page-header';
 import { TradeStatusBadge } from '../../shared/trade-status';
 
 export type StatusFilter = 'ALL' | TradeStatus;
@@ -81,17 +80,15 @@ export function mergeHead(previous: Listing, head: TradePage): Listing {
     ReactiveFormsModule,
     MatTableModule,
     MatButton,
-    MatIconButton,
     MatButtonToggleGroup,
     MatButtonToggle,
     MatFormField,
     MatLabel,
     MatInput,
     MatProgressBar,
-    MatTooltip,
     DecimalTextPipe,
     DateTimePipe,
-    Icon,
+    PageHeader,
     TradeStatusBadge,
   ],
   templateUrl: './trades-page.html',
