@@ -8,6 +8,7 @@ import { of, Subject, throwError } from 'rxjs';
 import {
   KAFKA_CLIENT,
   KICK_DEBOUNCE_MS,
+  LOCK_RETRY_MS,
   OutboxRelayService,
   SHUTDOWN_DRAIN_MS,
 } from './outbox-relay.service';
@@ -360,8 +361,22 @@ describe('OutboxRelayService', () => {
       expect(outbox.reads).toEqual([]);
       expect(kafka.batches).toEqual([]);
       outbox.drainLockTaken = false;
-      await advance(1000);
+      await advance(LOCK_RETRY_MS);
       expect(kafka.sentIds()).toEqual(['1']);
+    });
+
+    it(`tries the lock again ${LOCK_RETRY_MS} ms after finding it held, not at the next 1 s poll`, async () => {
+      outbox.drainLockTaken = true;
+      await start();
+      outbox.insert(row('1', 'alice|AAPL'));
+      relay.kick();
+      await advance(LOCK_RETRY_MS * 3);
+      expect(kafka.batches).toEqual([]);
+      // The other instance's drain ended: this relay publishes its row within one retry interval.
+      outbox.drainLockTaken = false;
+      await advance(LOCK_RETRY_MS);
+      expect(kafka.sentIds()).toEqual(['1']);
+      expect(outbox.unpublishedIds()).toEqual([]);
     });
 
     it('leaves the table alone when there is nothing to publish', async () => {

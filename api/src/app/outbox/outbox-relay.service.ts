@@ -10,6 +10,11 @@ const BATCH_SIZE = 500;
 /** Advisory lock key held by the api instance that drains the outbox (any constant unique to Lotwise). */
 const OUTBOX_DRAIN_LOCK = 7_180_011;
 const IDLE_POLL_MS = 1000;
+/**
+ * How soon a relay tries again when another api instance holds the drain lock: that drain may have read the
+ * outbox before this instance's rows committed, and ends within milliseconds; the idle poll would add a second.
+ */
+export const LOCK_RETRY_MS = 10;
 /** How long a kick waits for more, so a burst of POSTs shares one relay transaction and one produce request. */
 export const KICK_DEBOUNCE_MS = 2;
 const MAX_BACKOFF_MS = 10_000;
@@ -72,7 +77,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       await withDeadline(this.loop ?? Promise.resolve(), deadline, 'the batch in hand');
       let published = 0;
       for (let batch = BATCH_SIZE; batch === BATCH_SIZE;) {
-        batch = await withDeadline(this.drainOnce(), deadline, 'the final drain');
+        // Another instance draining now publishes what is left.
+        batch = (await withDeadline(this.drainOnce(), deadline, 'the final drain')) ?? 0;
         published += batch;
       }
       this.logger.log(`outbox drained on shutdown (${published} published)`);
@@ -115,7 +121,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
 
   private async run(): Promise<void> {
     while (this.running) {
-      let published = 0;
+      let published: number | null = 0;
       try {
         published = await this.drainOnce();
         if (this.failures > 0)
@@ -135,12 +141,13 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
         await this.sleep(delay, false);
         continue;
       }
-      if (published < BATCH_SIZE) await this.sleep(IDLE_POLL_MS, true);
+      if (published === null) await this.sleep(LOCK_RETRY_MS, false);
+      else if (published < BATCH_SIZE) await this.sleep(IDLE_POLL_MS, true);
     }
   }
 
-  /** Publishes one batch; returns how many rows it published. */
-  private async drainOnce(): Promise<number> {
+  /** Publishes one batch; returns how many rows it published, or null when another instance is draining. */
+  private async drainOnce(): Promise<number | null> {
     await this.kafka.connect();
     const { count, failure } = await this.dataSource.transaction(async (manager) => {
       // One relay drains at a time, whatever the number of api instances: two draining side by side could
@@ -148,7 +155,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       const [{ drainer }] = await manager.query('SELECT pg_try_advisory_xact_lock($1) AS drainer', [
         OUTBOX_DRAIN_LOCK,
       ]);
-      if (!drainer) return { count: 0, failure: null };
+      if (!drainer) return { count: null, failure: null };
       const rows: OutboxMessage[] = await manager.query(
         'SELECT id, topic, message_key AS "messageKey", payload FROM outbox WHERE published_at IS NULL ' +
           'ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
@@ -172,7 +179,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
       // What went out is committed as published even when the rest failed.
       return { count: published.length, failure };
     });
-    this.status.publishedTotal += count;
+    this.status.publishedTotal += count ?? 0;
     if (failure) throw failure.error;
     return count;
   }
