@@ -196,7 +196,7 @@ export class MatchingController implements BeforeApplicationShutdown, OnApplicat
         () => this.matching.settle(event.tradeId, expectedTrade(event)),
         MAX_UNEXPECTED_ATTEMPTS,
         event.tradeId,
-        messageLog(this.logger, context, delivery),
+        deliveryLog(this.logger, context, delivery),
       );
       return { kind: 'settled', trade: settled.trade, changed: settled.changed };
     } catch (error) {
@@ -299,7 +299,7 @@ export class MatchingController implements BeforeApplicationShutdown, OnApplicat
   private logChunk(chunk: Delivery[], handled: Handled[], context: KafkaBatchContext): void {
     const counts = { APPLIED: 0, REJECTED: 0, redelivered: 0, dead: 0 };
     for (const [index, outcome] of handled.entries()) {
-      const log = messageLog(this.logger, context, chunk[index] as Delivery);
+      const log = deliveryLog(this.logger, context, chunk[index] as Delivery);
       if (outcome.kind === 'dead') {
         counts.dead++;
         log.error(`${log.where} dead-lettered: ${outcome.reason}`);
@@ -384,14 +384,8 @@ function deadLetterMessage(context: KafkaBatchContext, message: KafkaMessage, re
   return { key: event.key, value: JSON.stringify(event) };
 }
 
-function messageLog(logger: Logger, context: KafkaBatchContext, delivery: Delivery): KafkaMessageLog {
-  const tradeId = (delivery.payload as { tradeId?: unknown } | null)?.tradeId;
-  return new KafkaMessageLog(logger, {
-    topic: context.getTopic(),
-    partition: context.getPartition(),
-    offset: delivery.message.offset,
-    ...(typeof tradeId === 'string' && /^\d{1,18}$/.test(tradeId) ? { tradeId } : {}),
-  });
+function deliveryLog(logger: Logger, context: KafkaBatchContext, delivery: Delivery): KafkaMessageLog {
+  return KafkaMessageLog.of(logger, context, delivery.payload, delivery.message);
 }
 
 function where(context: KafkaBatchContext, chunk: Delivery[]): string {

@@ -51,6 +51,12 @@ describe('KafkaMessageLog', () => {
     ]);
   });
 
+  it("names the message it is given, not the context's, for one message of a batch", () => {
+    const later = { ...context().getMessage(), offset: '44' };
+    KafkaMessageLog.of(logger, context(), { tradeId: '9' }, later).log('settled');
+    expect(entries[0]?.entry).toEqual(expect.objectContaining({ offset: '44', tradeId: '9' }));
+  });
+
   it.each([null, 'not json', { tradeId: 7 }, { tradeId: '1; drop' }])(
     'leaves out a trade id it cannot trust: %p',
     (payload) => {

@@ -1,13 +1,21 @@
 import { LoggerService } from '@nestjs/common';
 import { KafkaContext } from '@nestjs/microservices';
+import type { KafkaMessage } from '@nestjs/microservices/external/kafka.interface';
 
-/** Where a Kafka message came from, and the trade it names when its payload has a valid tradeId. */
-export function kafkaLogFields(kafka: KafkaContext, payload: unknown): Record<string, unknown> {
+/**
+ * Where a Kafka message came from, and the trade it names when its payload has a valid tradeId. `message` is
+ * the context's own unless given (one message of a batch context).
+ */
+export function kafkaLogFields(
+  kafka: KafkaContext,
+  payload: unknown,
+  message: KafkaMessage = kafka.getMessage(),
+): Record<string, unknown> {
   const tradeId = (payload as { tradeId?: unknown } | null)?.tradeId;
   return {
     topic: kafka.getTopic(),
     partition: kafka.getPartition(),
-    offset: kafka.getMessage().offset,
+    offset: message.offset,
     ...(typeof tradeId === 'string' && /^\d{1,18}$/.test(tradeId) ? { tradeId } : {}),
   };
 }
@@ -27,8 +35,13 @@ export class KafkaMessageLog {
     readonly fields: Record<string, unknown>,
   ) {}
 
-  static of(logger: LoggerService, kafka: KafkaContext, payload: unknown): KafkaMessageLog {
-    return new KafkaMessageLog(logger, kafkaLogFields(kafka, payload));
+  static of(
+    logger: LoggerService,
+    kafka: KafkaContext,
+    payload: unknown,
+    message: KafkaMessage = kafka.getMessage(),
+  ): KafkaMessageLog {
+    return new KafkaMessageLog(logger, kafkaLogFields(kafka, payload, message));
   }
 
   /** `topic[partition]@offset`, for the text of an entry. */
