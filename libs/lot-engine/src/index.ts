@@ -18,5 +18,5 @@ export type {
   TradeInput,
   TradeOutcome,
 } from './lib/types';
-export { settleInOrder } from './lib/settle-in-order';
-export type { BookSnapshot, InOrderSettlement, LotsNeeded } from './lib/settle-in-order';
+export { rewindBook, settleRun } from './lib/settle-run';
+export type { BookSnapshot, LotsNeeded, RewindInput, RunSettlement, RunTrade } from './lib/settle-run';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { replayTrades, settleInOrder, summarizePosition, type OpenLot, type TradeInput } from '../index';
+import { replayTrades, settleRun, summarizePosition, type OpenLot, type TradeInput } from '../index';
 
-const EMPTY = { openQty: '0', openCost: '0', lots: [] };
+const EMPTY = { openQty: '0', openCost: '0', realizedPnl: '0', realizedEntries: 0, lots: [] };
 
 /** Sum of decimal strings with at most 4 fractional digits (prices in cents × whole quantities), in BigInt. */
 function sumCents(values: readonly string[]): string {
@@ -17,9 +17,9 @@ function sumCents(values: readonly string[]): string {
   return negative && text !== '0' ? `-${text}` : text;
 }
 
-describe('scenario 13: a run of in-order trades settled at once', () => {
+describe('scenario 13: a run of in-order trades settled at once (settleRun without replayed trades)', () => {
   it('settles the reference run (buy 100 @150, buy 50 @160, sell 80 @170) in one call', () => {
-    const result = settleInOrder(EMPTY, [
+    const result = settleRun(EMPTY, [
       { id: '1', qty: '100', price: '150' },
       { id: '2', qty: '50', price: '160' },
       { id: '3', qty: '-80', price: '170' },
@@ -42,6 +42,8 @@ describe('scenario 13: a run of in-order trades settled at once', () => {
       openQty: '70',
       openCost: '11000',
       realizedPnl: '1600',
+      realizedEntries: 1,
+      lastAppliedId: '3',
     });
   });
 
@@ -49,12 +51,14 @@ describe('scenario 13: a run of in-order trades settled at once', () => {
     const book = {
       openQty: '0.3',
       openCost: '0.03',
+      realizedPnl: '-1',
+      realizedEntries: 4,
       lots: [
         { key: 'L7', qty: '0.2', remainingQty: '0.1', price: '0.1' },
         { key: 'L9', qty: '0.2', remainingQty: '0.2', price: '0.1' },
       ],
     };
-    const result = settleInOrder(book, [
+    const result = settleRun(book, [
       { id: '20', qty: '0.1', price: '0.2' },
       { id: '21', qty: '-0.35', price: '0.3' },
       { id: '22', qty: '-0.1', price: '1' },
@@ -77,23 +81,30 @@ describe('scenario 13: a run of in-order trades settled at once', () => {
       ['L9', '0.2', '0.04'],
       ['20', '0.05', '0.005'],
     ]);
-    expect(result).toMatchObject({ openQty: '0.05', openCost: '0.01', realizedPnl: '0.065' });
+    expect(result).toMatchObject({
+      openQty: '0.05',
+      openCost: '0.01',
+      realizedPnl: '-0.935',
+      realizedEntries: 7,
+    });
   });
 
   it('asks for more lots when a sell would reach past the loaded prefix, rather than skipping to newer ones', () => {
     const book = {
       openQty: '30',
       openCost: '300',
+      realizedPnl: '0',
+      realizedEntries: 0,
       lots: [{ key: 'L1', qty: '10', remainingQty: '10', price: '10' }],
     };
-    expect(settleInOrder(book, [{ id: '5', qty: '-10', price: '11' }])).toMatchObject({
+    expect(settleRun(book, [{ id: '5', qty: '-10', price: '11' }])).toMatchObject({
       kind: 'settled',
       reducedLots: [{ key: 'L1', remainingQty: '0' }],
       openQty: '20',
       openCost: '200',
     });
     expect(
-      settleInOrder(book, [
+      settleRun(book, [
         { id: '5', qty: '5', price: '11' },
         { id: '6', qty: '-11', price: '11' },
       ]),
@@ -104,9 +115,11 @@ describe('scenario 13: a run of in-order trades settled at once', () => {
     const book = {
       openQty: '5',
       openCost: '50',
+      realizedPnl: '0',
+      realizedEntries: 0,
       lots: [{ key: 'L1', qty: '10', remainingQty: '10', price: '10' }],
     };
-    expect(() => settleInOrder(book, [])).toThrow('book.lots hold 10, more than openQty 5');
+    expect(() => settleRun(book, [])).toThrow('book.lots hold 10, more than openQty 5');
   });
 
   it('agrees with a full replay wherever the history is split into a book and a run', () => {
@@ -136,8 +149,14 @@ describe('scenario 13: a run of in-order trades settled at once', () => {
         while (needed < openLots.length && covered < sold)
           covered += Number(openLots[needed++]?.remainingQty);
         const loaded = openLots.slice(0, Math.max(needed, prefix % (openLots.length + 1)));
-        const run = settleInOrder(
-          { openQty: summary.quantity, openCost: summary.costBasis, lots: loaded },
+        const run = settleRun(
+          {
+            openQty: summary.quantity,
+            openCost: summary.costBasis,
+            realizedPnl: sumCents(before.entries.map((e) => e.realizedPnl)),
+            realizedEntries: before.entries.length,
+            lots: loaded,
+          },
           trades.slice(split),
         );
         if (run.kind !== 'settled')
@@ -152,8 +171,8 @@ describe('scenario 13: a run of in-order trades settled at once', () => {
           openQty: final.quantity,
           openCost: final.costBasis,
         });
-        const added = whole.entries.slice(before.entries.length).map((e) => e.realizedPnl);
-        expect(run.realizedPnl).toBe(sumCents(added));
+        expect(run.realizedPnl).toBe(sumCents(whole.entries.map((e) => e.realizedPnl)));
+        expect(run.realizedEntries).toBe(whole.entries.length);
       }),
       { numRuns: 500 },
     );
