@@ -1,28 +1,22 @@
 import { TradeStatus } from '@lotwise/contracts';
 import {
+  BookSnapshot,
   compareExecutionOrder,
-  InOrderSettlement,
-  insufficientQuantityReason,
-  matchTrade,
+  ExecutionOrderKey,
   OpenLot,
-  PnlEntryDraft,
-  replayTrades,
-  settleInOrder,
+  rewindBook,
+  RunSettlement,
+  RunTrade,
+  settleRun,
 } from '@lotwise/lot-engine';
-import {
-  canonicalNumeric,
-  LotEntity,
-  PositionEntity,
-  RealizedPnlEntity,
-  TradeEntity,
-} from '@lotwise/server-data';
+import { canonicalNumeric, PositionEntity, TradeEntity } from '@lotwise/server-data';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { PermanentMatchingError } from './matching.errors';
 
 export interface Settlement {
-  trade: TradeEntity;
+  trade: SettledTrade;
   /** False when the trade had been settled before: a redelivered event, nothing changed. */
   changed: boolean;
 }
@@ -56,25 +50,30 @@ export type BatchResult =
   /** The event names no recorded trade, or contradicts it: it can never apply. */
   | { kind: 'unmatched'; reason: string };
 
-type Outcome = { status: 'APPLIED' } | { status: 'REJECTED'; reason: string };
-
-/** A trade row as the batch path reads it: executed_at as text, because Date drops the microseconds. */
-interface LockedTrade extends SettledTrade {
+/** A trade row as the matcher reads it: executed_at as text, because Date drops the microseconds. */
+interface TradeRow {
+  id: string;
+  account: string;
+  symbol: string;
   qty: string;
   price: string;
   executedAt: string;
 }
+
+type LockedTrade = TradeRow & SettledTrade;
 
 interface LockedPosition {
   account: string;
   symbol: string;
   openQty: string;
   openCost: string;
+  realizedPnl: string;
+  realizedEntries: string;
   lastExecutedAt: string | null;
   lastTradeId: string | null;
 }
 
-interface LoadedLot {
+interface LotRow {
   id: string;
   account: string;
   symbol: string;
@@ -85,15 +84,38 @@ interface LoadedLot {
   executedAt: string;
 }
 
-/** One position's pending trades in a batch, in event order. */
+interface EntryRow {
+  id: string;
+  lotId: string;
+  sellTradeId: string;
+  qty: string;
+  buyPrice: string;
+  realizedPnl: string;
+}
+
+/**
+ * One position's part of a batch. `book` is the position where the run starts: as it stands for trades after its
+ * last applied one, rewound to the earliest pending trade for a backdated run. `bookLots` are the lots in the
+ * book's loaded prefix as the database holds them now (their remaining differs from the book's once rewound).
+ */
 interface PositionRun {
   account: string;
   symbol: string;
-  trades: LockedTrade[];
-  position?: LockedPosition;
-  lots: LoadedLot[];
+  /** Pending trades, in execution order. */
+  pending: LockedTrade[];
+  position: LockedPosition;
+  /** The applied trades executed after the earliest pending one (empty unless backdated), in execution order. */
+  later: TradeRow[];
+  /** Their P&L entries. */
+  laterEntries: EntryRow[];
+  /** The lots the later buys opened, by trade id. */
+  laterLots: Map<string, LotRow>;
+  book: BookSnapshot;
+  bookLots: LotRow[];
+  /** The book's lots past the restored ones are loaded up to here (exclusive): the run's first trade. */
+  before: TradeRow | null;
   allLotsLoaded: boolean;
-  settlement?: InOrderSettlement;
+  settlement?: RunSettlement;
 }
 
 /** What the write statement reports: rows written per kind, and each settled trade's settled_at. */
@@ -101,6 +123,8 @@ interface WrittenRuns {
   opened: number;
   reduced: number;
   entries: number;
+  rewritten: number;
+  dropped: number;
   moved: number;
   settledAt: Record<string, string>;
 }
@@ -109,30 +133,35 @@ interface WrittenRuns {
 const isoUtc = (column: string): string =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
+const LOT_COLUMNS = `l.id::text AS id, l.account, l.symbol, l.trade_id::text AS "tradeId", l.qty::text AS qty,
+  l.remaining_qty::text AS "remainingQty", l.price::text AS price, ${isoUtc('l.executed_at')} AS "executedAt"`;
+
 /** First batch of lots a sell locks; doubled until the sell is covered, so a sell locks only what it consumes. */
 const FIRST_LOT_BATCH = 8;
 
 /**
- * Applies one trade to the books in one transaction. Lock order is always trade row → position row →
- * lots, so two matchers working on the same position serialise instead of deadlocking.
+ * Settles trades into the books. Every settlement, a chunk of a partition or one trade isolated after a failure,
+ * in order or backdated, is the same set-based step over each position's run; lock order is always trade rows →
+ * position rows → lots, so two matchers working on the same position serialise instead of deadlocking.
  */
 @Injectable()
 export class MatchingService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * Settles a batch of events in one transaction, with a fixed number of statements whatever its size: lock
-   * the trades, then their positions, then (one query for all positions) the oldest open lots each run of
-   * sells needs; the lot engine settles each position's run in memory; set-based statements write lots, P&L
-   * entries, positions and statuses. A position whose trades are not all in execution order after its last
-   * applied trade (a backdated trade) is settled one trade at a time, in the same transaction, with replay.
+   * Settles a batch of events in one transaction with a fixed number of statements whatever its size: lock the
+   * trades, then their positions; for positions with a backdated trade, read what was applied after it (trades,
+   * their entries) and lock the lots those touch; lock the oldest open lots each run needs (one query for all
+   * positions); the lot engine settles each position's pending trades in execution order, a backdated run
+   * together with what came after it; one statement of data-modifying CTEs writes the difference. Work is
+   * proportional to the batch and to what happened after its earliest trade, never to the whole history.
    * Results are in request order. Throws only for failures of the whole batch (database, bugs).
    */
   settleBatch(requests: readonly SettleRequest[]): Promise<BatchResult[]> {
     return this.dataSource.transaction(async (manager) => {
       const results: (BatchResult | undefined)[] = new Array(requests.length);
       const trades = await this.lockTrades(manager, requests);
-      const runs = new Map<string, PositionRun>();
+      const grouped = new Map<string, LockedTrade[]>();
       const echoes: { index: number; tradeId: string }[] = [];
       const pending = new Set<string>();
       requests.forEach((request, index) => {
@@ -146,38 +175,14 @@ export class MatchingService {
           echoes.push({ index, tradeId: trade.id });
         } else {
           pending.add(trade.id);
-          const key = `${trade.account}|${trade.symbol}`;
-          let run = runs.get(key);
-          if (!run) {
-            run = {
-              account: trade.account,
-              symbol: trade.symbol,
-              trades: [],
-              lots: [],
-              allLotsLoaded: false,
-            };
-            runs.set(key, run);
-          }
-          run.trades.push(trade);
+          const key = positionKey(trade);
+          grouped.set(key, [...(grouped.get(key) ?? []), trade]);
         }
       });
       const changed = new Map<string, SettledTrade>();
-      if (runs.size > 0) {
-        const positions = await this.lockPositions(manager, [...runs.values()]);
-        const inOrder: PositionRun[] = [];
-        const oneByOne: PositionRun[] = [];
-        for (const [key, run] of runs) {
-          run.position = positions.get(key);
-          if (!run.position) throw new Error(`position ${key} was not created`);
-          (isInOrderRun(run.position, run.trades) ? inOrder : oneByOne).push(run);
-        }
-        for (const trade of await this.settleRuns(manager, inOrder)) changed.set(trade.id, trade);
-        for (const run of oneByOne) {
-          for (const locked of run.trades) {
-            const { trade } = await this.settleLockedTrade(manager, locked.id);
-            changed.set(trade.id, trade);
-          }
-        }
+      if (grouped.size > 0) {
+        const runs = await this.prepareRuns(manager, grouped);
+        for (const trade of await this.settleRuns(manager, runs)) changed.set(trade.id, trade);
       }
       for (const [index, request] of requests.entries()) {
         if (results[index]) continue;
@@ -192,6 +197,34 @@ export class MatchingService {
         if (!result) throw new Error(`no result for trade ${requests[index]?.tradeId}`);
         return result;
       });
+    });
+  }
+
+  /** Settles one trade in a transaction of its own (the path for a batch that failed as a whole): the same step. */
+  async settle(tradeId: string, expected: ExpectedTrade): Promise<Settlement> {
+    const [result] = await this.settleBatch([{ tradeId, expected }]);
+    if (!result) throw new Error(`no result for trade ${tradeId}`);
+    if (result.kind === 'unmatched') throw new PermanentMatchingError(result.reason);
+    return { trade: result.trade, changed: result.changed };
+  }
+
+  /** Marks a trade that can never be applied (after repeated internal failures) as rejected, with the reason. */
+  async rejectUnprocessable(tradeId: string, reason: string): Promise<TradeEntity | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const trade = await manager
+        .getRepository(TradeEntity)
+        .createQueryBuilder('t')
+        .setLock('pessimistic_write')
+        .where('t.id = :tradeId', { tradeId })
+        .getOne();
+      if (!trade || trade.status !== TradeStatus.Pending) return null;
+      trade.status = TradeStatus.Rejected;
+      trade.rejectReason = reason;
+      trade.settledAt = new Date();
+      await manager
+        .getRepository(TradeEntity)
+        .update({ id: trade.id }, { status: trade.status, rejectReason: reason, settledAt: trade.settledAt });
+      return trade;
     });
   }
 
@@ -219,14 +252,58 @@ export class MatchingService {
     return new Map(rows.map((row) => [row.id, row]));
   }
 
+  /** Locks the positions, then brings each backdated one's book back to its earliest pending trade. */
+  private async prepareRuns(
+    manager: EntityManager,
+    grouped: ReadonlyMap<string, LockedTrade[]>,
+  ): Promise<PositionRun[]> {
+    const positions = await this.lockPositions(manager, [...grouped.keys()]);
+    const runs: PositionRun[] = [];
+    for (const [key, trades] of grouped) {
+      const position = positions.get(key);
+      if (!position) throw new Error(`position ${key} was not created`);
+      const sorted = [...trades].sort((a, b) => compareExecutionOrder(orderKey(a), orderKey(b)));
+      const first = sorted[0] as LockedTrade;
+      const last = lastApplied(position);
+      const backdated = last !== null && compareExecutionOrder(orderKey(first), last) < 0;
+      runs.push({
+        account: first.account,
+        symbol: first.symbol,
+        pending: sorted,
+        position,
+        later: [],
+        laterEntries: [],
+        laterLots: new Map(),
+        book: {
+          openQty: canonicalNumeric(position.openQty),
+          openCost: canonicalNumeric(position.openCost),
+          realizedPnl: canonicalNumeric(position.realizedPnl),
+          realizedEntries: Number(position.realizedEntries),
+          lots: [],
+        },
+        bookLots: [],
+        before: backdated ? first : null,
+        allLotsLoaded: false,
+      });
+    }
+    await this.rewindBackdated(
+      manager,
+      runs.filter((run) => run.before !== null),
+    );
+    return runs;
+  }
+
   /** Creates missing position rows, then locks all of the batch's in one statement, in key order. */
   private async lockPositions(
     manager: EntityManager,
-    runs: readonly PositionRun[],
+    keys: readonly string[],
   ): Promise<Map<string, LockedPosition>> {
-    const sorted = [...runs].sort((a, b) => compareKeys(a, b));
-    const accounts = sorted.map((run) => run.account);
-    const symbols = sorted.map((run) => run.symbol);
+    // Accounts and symbols cannot contain '|' (their grammar), so the key splits back unambiguously.
+    const sorted = keys
+      .map((key) => ({ account: key.slice(0, key.indexOf('|')), symbol: key.slice(key.indexOf('|') + 1) }))
+      .sort(compareKeys);
+    const accounts = sorted.map((key) => key.account);
+    const symbols = sorted.map((key) => key.symbol);
     await manager.query(
       `INSERT INTO positions (account, symbol)
        SELECT * FROM unnest($1::varchar[], $2::varchar[]) ON CONFLICT (account, symbol) DO NOTHING`,
@@ -239,6 +316,8 @@ export class MatchingService {
       .addSelect('p.symbol', 'symbol')
       .addSelect('p.open_qty::text', 'openQty')
       .addSelect('p.open_cost::text', 'openCost')
+      .addSelect('p.realized_pnl::text', 'realizedPnl')
+      .addSelect('p.realized_entries::text', 'realizedEntries')
       .addSelect(isoUtc('p.last_executed_at'), 'lastExecutedAt')
       .addSelect('p.last_trade_id::text', 'lastTradeId')
       .where(
@@ -249,33 +328,107 @@ export class MatchingService {
       .addOrderBy('p.symbol')
       .setLock('pessimistic_write')
       .getRawMany<LockedPosition>();
-    return new Map(rows.map((row) => [`${row.account}|${row.symbol}`, row]));
+    return new Map(rows.map((row) => [positionKey(row), row]));
   }
 
-  /** Settles in-order runs: the lot engine decides, a fixed number of set-based statements write. */
+  /**
+   * For runs whose earliest pending trade executed before the position's last applied one: read the applied
+   * trades after it and their entries, lock the lots those touch, and rewind the book to that point. Three
+   * statements for all such runs, each reading only what happened after the point (index range scans).
+   */
+  private async rewindBackdated(manager: EntityManager, runs: readonly PositionRun[]): Promise<void> {
+    if (runs.length === 0) return;
+    const later: TradeRow[] = await manager.query(
+      `SELECT t.id::text AS id, t.account, t.symbol, t.qty::text AS qty, t.price::text AS price,
+              ${isoUtc('t.executed_at')} AS "executedAt"
+         FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[], $4::bigint[]) AS p(account, symbol, at, id)
+         CROSS JOIN LATERAL (
+           SELECT * FROM trades
+            WHERE account = p.account AND symbol = p.symbol AND status = 'APPLIED'
+              AND (executed_at, id) > (p.at, p.id)
+            ORDER BY executed_at, id
+         ) t
+        ORDER BY t.account, t.symbol, t.executed_at, t.id`,
+      [
+        runs.map((run) => run.account),
+        runs.map((run) => run.symbol),
+        runs.map((run) => run.before?.executedAt),
+        runs.map((run) => run.before?.id),
+      ],
+    );
+    const byKey = new Map(runs.map((run) => [positionKey(run), run]));
+    for (const trade of later) byKey.get(positionKey(trade))?.later.push(trade);
+    const sells = later.filter(isSell).map((trade) => trade.id);
+    const entries: (EntryRow & { account: string; symbol: string })[] =
+      sells.length === 0
+        ? []
+        : await manager.query(
+            `SELECT id::text AS id, account, symbol, lot_id::text AS "lotId", sell_trade_id::text AS "sellTradeId",
+                    qty::text AS qty, buy_price::text AS "buyPrice", realized_pnl::text AS "realizedPnl"
+               FROM realized_pnl WHERE sell_trade_id = ANY($1::bigint[])`,
+            [sells],
+          );
+    for (const entry of entries) byKey.get(positionKey(entry))?.laterEntries.push(entry);
+    const buys = later.filter((trade) => !isSell(trade)).map((trade) => trade.id);
+    const touchedIds = [...new Set(entries.map((entry) => entry.lotId))];
+    const lots: LotRow[] =
+      touchedIds.length === 0 && buys.length === 0
+        ? []
+        : await manager.query(
+            `SELECT ${LOT_COLUMNS} FROM lots l
+        WHERE l.id = ANY($1::bigint[]) OR l.trade_id = ANY($2::bigint[])
+        ORDER BY l.id FOR UPDATE`,
+            [touchedIds, buys],
+          );
+    const lotById = new Map(lots.map((lot) => [lot.id, lot]));
+    for (const run of runs) {
+      const laterBuys = new Set(run.later.filter((trade) => !isSell(trade)).map((trade) => trade.id));
+      for (const lot of lots) {
+        if (laterBuys.has(lot.tradeId) && positionKey(lot) === positionKey(run))
+          run.laterLots.set(lot.tradeId, lot);
+      }
+      const touched = [...new Set(run.laterEntries.map((entry) => entry.lotId))].map((id) => {
+        const lot = lotById.get(id);
+        if (!lot) throw new Error(`realized entry names lot ${id}, which does not exist`);
+        return lot;
+      });
+      run.bookLots = touched.filter((lot) => !laterBuys.has(lot.tradeId)).sort(compareLots);
+      run.book = rewindBook({
+        ...run.book,
+        trades: run.later.map(engineTrade),
+        entries: run.laterEntries.map((entry) => {
+          const lot = lotById.get(entry.lotId) as LotRow;
+          return {
+            lotKey: laterBuys.has(lot.tradeId) ? lot.tradeId : lotKey(lot),
+            sellTradeId: entry.sellTradeId,
+            qty: canonicalNumeric(entry.qty),
+            buyPrice: canonicalNumeric(entry.buyPrice),
+            realizedPnl: canonicalNumeric(entry.realizedPnl),
+          };
+        }),
+        lots: run.bookLots.map(loadedOpenLot),
+      });
+    }
+  }
+
+  /** The lot engine decides every run; a fixed number of set-based statements write the difference. */
   private async settleRuns(manager: EntityManager, runs: readonly PositionRun[]): Promise<SettledTrade[]> {
-    if (runs.length === 0) return [];
     // A sell consumes one lot or a few: lock that many to start with, more only if the engine asks.
+    const sellsOf = (run: PositionRun) => run.pending.filter(isSell).length + run.later.filter(isSell).length;
     await this.lockLots(
       manager,
-      runs.filter((run) => run.trades.some(isSell)),
-      (run) => FIRST_LOT_BATCH + 2 * run.trades.filter(isSell).length,
+      runs.filter((run) => sellsOf(run) > 0),
+      (run) => FIRST_LOT_BATCH + 2 * run.pending.filter(isSell).length,
     );
     for (const run of runs) {
+      const trades = runTrades(run);
       for (let limit = FIRST_LOT_BATCH; ; limit *= 2) {
-        const position = run.position as LockedPosition;
-        const outcome = settleInOrder(
-          {
-            openQty: canonicalNumeric(position.openQty),
-            openCost: canonicalNumeric(position.openCost),
-            lots: run.lots.map(loadedOpenLot),
-          },
-          run.trades.map((trade) => ({
-            id: trade.id,
-            qty: canonicalNumeric(trade.qty),
-            price: canonicalNumeric(trade.price),
-          })),
-        );
+        const restored = run.book.lots.length;
+        const book = {
+          ...run.book,
+          lots: [...run.book.lots, ...run.bookLots.slice(restored).map(loadedOpenLot)],
+        };
+        const outcome = settleRun(book, trades);
         if (outcome.kind === 'settled') {
           run.settlement = outcome;
           break;
@@ -283,7 +436,7 @@ export class MatchingService {
         if (run.allLotsLoaded) {
           // positions.open_qty says the lots cover the sell; they do not. Never guess with money.
           throw new Error(
-            `books inconsistent for ${run.account}/${run.symbol}: open_qty ${position.openQty} exceeds open lots`,
+            `books inconsistent for ${run.account}/${run.symbol}: open_qty ${run.position.openQty} exceeds open lots`,
           );
         }
         await this.lockLots(manager, [run], () => limit);
@@ -293,8 +446,9 @@ export class MatchingService {
   }
 
   /**
-   * Locks (FOR UPDATE) the next `limit(run)` open lots of each run's position in FIFO order, after those
-   * already loaded: one statement for all positions, each an index range scan of lots_open_fifo.
+   * Locks (FOR UPDATE) the next `limit(run)` open lots of each run's position in FIFO order, after those already
+   * in its book and, for a backdated run, opened before its first trade: one statement for all positions, each
+   * an index range scan of lots_open_fifo.
    */
   private async lockLots(
     manager: EntityManager,
@@ -302,60 +456,106 @@ export class MatchingService {
     limit: (run: PositionRun) => number,
   ): Promise<void> {
     if (runs.length === 0) return;
-    const after = runs.map((run) => run.lots[run.lots.length - 1]);
-    const rows: LoadedLot[] = await manager.query(
-      `SELECT l.id::text AS id, l.account, l.symbol, l.trade_id::text AS "tradeId", l.qty::text AS qty,
-              l.remaining_qty::text AS "remainingQty", l.price::text AS price, ${isoUtc('l.executed_at')} AS "executedAt"
-         FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::timestamptz[], $5::bigint[])
-              AS p(account, symbol, n, after_at, after_trade)
+    const after = runs.map((run) => run.bookLots[run.bookLots.length - 1]);
+    const rows: LotRow[] = await manager.query(
+      `SELECT ${LOT_COLUMNS}
+         FROM unnest($1::varchar[], $2::varchar[], $3::int[], $4::timestamptz[], $5::bigint[], $6::timestamptz[],
+                     $7::bigint[])
+              AS p(account, symbol, n, after_at, after_trade, before_at, before_trade)
          CROSS JOIN LATERAL (
            SELECT * FROM lots
             WHERE account = p.account AND symbol = p.symbol AND remaining_qty > 0
               AND (p.after_at IS NULL OR (executed_at, trade_id) > (p.after_at, p.after_trade))
+              AND (p.before_at IS NULL OR (executed_at, trade_id) < (p.before_at, p.before_trade))
             ORDER BY executed_at, trade_id
             LIMIT p.n
               FOR UPDATE
-         ) l`,
+         ) l
+        ORDER BY l.account, l.symbol, l.executed_at, l.trade_id`,
       [
         runs.map((run) => run.account),
         runs.map((run) => run.symbol),
         runs.map(limit),
         after.map((lot) => lot?.executedAt ?? null),
         after.map((lot) => lot?.tradeId ?? null),
+        runs.map((run) => run.before?.executedAt ?? null),
+        runs.map((run) => run.before?.id ?? null),
       ],
     );
-    const byKey = new Map<string, LoadedLot[]>();
-    for (const row of rows) {
-      const key = `${row.account}|${row.symbol}`;
-      byKey.set(key, [...(byKey.get(key) ?? []), row]);
-    }
+    const byKey = new Map<string, LotRow[]>();
+    for (const row of rows) byKey.set(positionKey(row), [...(byKey.get(positionKey(row)) ?? []), row]);
     for (const run of runs) {
-      const loaded = byKey.get(`${run.account}|${run.symbol}`) ?? [];
-      run.lots.push(...loaded);
+      const loaded = byKey.get(positionKey(run)) ?? [];
+      run.bookLots.push(...loaded);
       run.allLotsLoaded = loaded.length < limit(run);
     }
   }
 
   /**
-   * Writes what the engine decided for every run in ONE statement: data-modifying CTEs insert the opened lots,
-   * reduce the consumed ones, insert the P&L entries (an entry on a lot opened in this batch finds its id
-   * through the insert's RETURNING), move the positions and settle the trades. Foreign keys are checked at
-   * the end of the statement, so entries may refer to lots it inserts. The counts it returns are checked:
-   * a row that was not written is an error, never a silent gap in the books.
+   * Writes what the engine decided for every run in ONE statement of data-modifying CTEs, only the difference:
+   * insert the lots new buys open, set the remaining quantity of existing lots that changed, insert, rewrite or
+   * drop P&L entries (an entry is its sell and lot: one the replay leaves as it was keeps its row and id, one
+   * whose quantity changed is rewritten in place and keeps its id, one on a lot opened in this batch finds the
+   * lot's id through the insert's RETURNING), move the positions and settle the trades. Foreign keys are
+   * checked at the end of the statement. The counts it returns are checked: a row that was not written is an
+   * error, never a silent gap in the books.
    */
   private async writeRuns(manager: EntityManager, runs: readonly PositionRun[]): Promise<SettledTrade[]> {
-    const loadedIds = new Map<string, string>();
-    for (const run of runs) for (const lot of run.lots) loadedIds.set(lotKey(lot), lot.id);
-    const opened = runs.flatMap((run) => run.settlement?.openedLots ?? []);
-    const reduced = runs.flatMap((run) => run.settlement?.reducedLots ?? []);
-    const entries = runs.flatMap((run) => (run.settlement?.entries ?? []).map((entry) => ({ run, entry })));
-    // A rejected trade leaves its position as it was, as when trades are settled one at a time.
-    const moved = runs.flatMap((run) => {
-      const outcomes = run.settlement?.outcomes ?? [];
-      const last = [...outcomes].reverse().find((o) => o.status === 'APPLIED');
-      return last && run.settlement ? [{ run, settlement: run.settlement, lastTradeId: last.tradeId }] : [];
-    });
-    const outcomes = runs.flatMap((run) => run.settlement?.outcomes ?? []);
+    const opened: { tradeId: string; remaining: string }[] = [];
+    const reduced: { id: string; remaining: string }[] = [];
+    const inserted: { run: PositionRun; lotId: string | null; lotTradeId: string | null; entry: Drafted }[] =
+      [];
+    const rewritten: { id: string; entry: Drafted }[] = [];
+    const dropped: string[] = [];
+    const moved: { run: PositionRun; settlement: RunSettlement; lastTradeId: string }[] = [];
+    const outcomes: { tradeId: string; status: string; reason: string | null }[] = [];
+    for (const run of runs) {
+      const settlement = run.settlement;
+      if (!settlement) throw new Error(`run ${positionKey(run)} was not settled`);
+      for (const o of settlement.outcomes) {
+        outcomes.push({
+          tradeId: o.tradeId,
+          status: o.status,
+          reason: o.status === 'REJECTED' ? (o.reason ?? 'rejected') : null,
+        });
+      }
+      if (!settlement.outcomes.some((o) => o.status === 'APPLIED')) continue; // nothing else changes
+      const lotIds = new Map<string, string>();
+      const after = new Map(settlement.reducedLots.map((lot) => [lot.key, lot.remainingQty]));
+      run.book.lots.forEach((lot, index) => {
+        const row = run.bookLots[index] as LotRow;
+        lotIds.set(lot.key, row.id);
+        const remaining = after.get(lot.key) ?? lot.remainingQty;
+        if (remaining !== canonicalNumeric(row.remainingQty)) reduced.push({ id: row.id, remaining });
+      });
+      for (const row of run.bookLots.slice(run.book.lots.length)) {
+        lotIds.set(lotKey(row), row.id);
+        const remaining = after.get(lotKey(row));
+        if (remaining !== undefined) reduced.push({ id: row.id, remaining });
+      }
+      for (const lot of settlement.openedLots) {
+        const row = run.laterLots.get(lot.tradeId);
+        if (!row) opened.push({ tradeId: lot.tradeId, remaining: lot.remainingQty });
+        else {
+          lotIds.set(lot.key, row.id);
+          if (lot.remainingQty !== canonicalNumeric(row.remainingQty))
+            reduced.push({ id: row.id, remaining: lot.remainingQty });
+        }
+      }
+      const old = new Map(run.laterEntries.map((entry) => [`${entry.sellTradeId}|${entry.lotId}`, entry]));
+      for (const entry of settlement.entries) {
+        const lotId = lotIds.get(entry.lotKey) ?? null;
+        const existing = lotId === null ? undefined : old.get(`${entry.sellTradeId}|${lotId}`);
+        if (!existing) {
+          inserted.push({ run, lotId, lotTradeId: lotId === null ? entry.lotKey : null, entry });
+          continue;
+        }
+        old.delete(`${entry.sellTradeId}|${lotId}`);
+        if (canonicalNumeric(existing.qty) !== entry.qty) rewritten.push({ id: existing.id, entry });
+      }
+      dropped.push(...[...old.values()].map((entry) => entry.id));
+      if (settlement.lastAppliedId) moved.push({ run, settlement, lastTradeId: settlement.lastAppliedId });
+    }
     const [written]: [WrittenRuns] = await manager.query(
       `WITH opened AS (
          INSERT INTO lots (account, symbol, trade_id, qty, remaining_qty, price, executed_at)
@@ -378,54 +578,67 @@ export class MatchingService {
            LEFT JOIN opened o ON o.trade_id = u.lot_trade_id
           ORDER BY u.ord
          RETURNING id),
+       rewritten AS (
+         UPDATE realized_pnl e SET qty = u.qty, realized_pnl = u.realized_pnl
+           FROM unnest($14::bigint[], $15::numeric[], $16::numeric[]) AS u(id, qty, realized_pnl) WHERE e.id = u.id
+         RETURNING e.id),
+       dropped AS (
+         DELETE FROM realized_pnl WHERE id = ANY($17::bigint[])
+         RETURNING id),
        moved AS (
-         UPDATE positions p SET open_qty = u.open_qty, open_cost = u.open_cost,
-                realized_pnl = p.realized_pnl + u.realized, realized_entries = p.realized_entries + u.entries,
-                last_executed_at = t.executed_at, last_trade_id = t.id, updated_at = now()
-           FROM unnest($14::varchar[], $15::varchar[], $16::numeric[], $17::numeric[], $18::numeric[], $19::int[],
-                       $20::bigint[])
+         UPDATE positions p SET open_qty = u.open_qty, open_cost = u.open_cost, realized_pnl = u.realized,
+                realized_entries = u.entries, last_executed_at = t.executed_at, last_trade_id = t.id, updated_at = now()
+           FROM unnest($18::varchar[], $19::varchar[], $20::numeric[], $21::numeric[], $22::numeric[], $23::bigint[],
+                       $24::bigint[])
                 AS u(account, symbol, open_qty, open_cost, realized, entries, last_trade_id)
            JOIN trades t ON t.id = u.last_trade_id
           WHERE p.account = u.account AND p.symbol = u.symbol
          RETURNING p.account),
        settled AS (
          UPDATE trades SET status = u.status, reject_reason = u.reason, settled_at = clock_timestamp()
-           FROM unnest($21::bigint[], $22::varchar[], $23::text[]) AS u(id, status, reason)
+           FROM unnest($25::bigint[], $26::varchar[], $27::text[]) AS u(id, status, reason)
           WHERE trades.id = u.id
          RETURNING trades.id, trades.settled_at)
        SELECT (SELECT count(*)::int FROM opened) AS opened, (SELECT count(*)::int FROM reduced) AS reduced,
-              (SELECT count(*)::int FROM entries) AS entries, (SELECT count(*)::int FROM moved) AS moved,
+              (SELECT count(*)::int FROM entries) AS entries, (SELECT count(*)::int FROM rewritten) AS rewritten,
+              (SELECT count(*)::int FROM dropped) AS dropped, (SELECT count(*)::int FROM moved) AS moved,
               (SELECT COALESCE(json_object_agg(id::text, settled_at), '{}') FROM settled) AS "settledAt"`,
       [
         opened.map((lot) => lot.tradeId),
-        opened.map((lot) => lot.remainingQty),
-        reduced.map((lot) => idOfLot(loadedIds, lot.key)),
-        reduced.map((lot) => lot.remainingQty),
-        entries.map(({ run }) => run.account),
-        entries.map(({ run }) => run.symbol),
-        entries.map(({ entry }) => entry.qty),
-        entries.map(({ entry }) => entry.buyPrice),
-        entries.map(({ entry }) => entry.sellPrice),
-        entries.map(({ entry }) => entry.realizedPnl),
-        entries.map(({ entry }) => loadedIds.get(entry.lotKey) ?? null),
-        entries.map(({ entry }) => (loadedIds.has(entry.lotKey) ? null : entry.lotKey)),
-        entries.map(({ entry }) => entry.sellTradeId),
+        opened.map((lot) => lot.remaining),
+        reduced.map((lot) => lot.id),
+        reduced.map((lot) => lot.remaining),
+        inserted.map(({ run }) => run.account),
+        inserted.map(({ run }) => run.symbol),
+        inserted.map(({ entry }) => entry.qty),
+        inserted.map(({ entry }) => entry.buyPrice),
+        inserted.map(({ entry }) => entry.sellPrice),
+        inserted.map(({ entry }) => entry.realizedPnl),
+        inserted.map(({ lotId }) => lotId),
+        inserted.map(({ lotTradeId }) => lotTradeId),
+        inserted.map(({ entry }) => entry.sellTradeId),
+        rewritten.map(({ id }) => id),
+        rewritten.map(({ entry }) => entry.qty),
+        rewritten.map(({ entry }) => entry.realizedPnl),
+        dropped,
         moved.map(({ run }) => run.account),
         moved.map(({ run }) => run.symbol),
         moved.map(({ settlement }) => settlement.openQty),
         moved.map(({ settlement }) => settlement.openCost),
         moved.map(({ settlement }) => settlement.realizedPnl),
-        moved.map(({ settlement }) => settlement.entries.length),
+        moved.map(({ settlement }) => String(settlement.realizedEntries)),
         moved.map(({ lastTradeId }) => lastTradeId),
         outcomes.map((o) => o.tradeId),
         outcomes.map((o) => o.status),
-        outcomes.map((o) => (o.status === 'REJECTED' ? (o.reason ?? 'rejected') : null)),
+        outcomes.map((o) => o.reason),
       ],
     );
     const expected = {
       opened: opened.length,
       reduced: reduced.length,
-      entries: entries.length,
+      entries: inserted.length,
+      rewritten: rewritten.length,
+      dropped: dropped.length,
       moved: moved.length,
       settled: outcomes.length,
     };
@@ -435,7 +648,7 @@ export class MatchingService {
         `the books were not written as decided: expected ${JSON.stringify(expected)}, wrote ${JSON.stringify({ ...actual, settledAt: undefined })}`,
       );
     }
-    const trades = new Map(runs.flatMap((run) => run.trades).map((trade) => [trade.id, trade]));
+    const trades = new Map(runs.flatMap((run) => run.pending).map((trade) => [trade.id, trade]));
     return outcomes.map((outcome) => {
       const trade = trades.get(outcome.tradeId);
       if (!trade) throw new Error(`the engine settled trade ${outcome.tradeId}, which is not in the batch`);
@@ -445,300 +658,17 @@ export class MatchingService {
         account: trade.account,
         symbol: trade.symbol,
         status: outcome.status === 'APPLIED' ? TradeStatus.Applied : TradeStatus.Rejected,
-        rejectReason: outcome.status === 'REJECTED' ? (outcome.reason ?? 'rejected') : null,
+        rejectReason: outcome.reason,
         settledAt: settledAt ? new Date(settledAt) : null,
       };
     });
   }
-
-  /** Settles one trade in a transaction of its own (the path for a batch that failed as a whole). */
-  settle(tradeId: string, expected?: ExpectedTrade): Promise<Settlement> {
-    return this.dataSource.transaction(async (manager) => {
-      const trade = await this.lockTrade(manager, tradeId);
-      if (!trade) throw new PermanentMatchingError(`trade ${tradeId} is not recorded`);
-      if (expected && !sameTrade(trade, expected)) {
-        throw new PermanentMatchingError(`event does not match recorded trade ${trade.id}`);
-      }
-      if (trade.status !== TradeStatus.Pending) return { trade, changed: false };
-      return { trade: await this.applyLocked(manager, trade), changed: true };
-    });
-  }
-
-  private async settleLockedTrade(manager: EntityManager, tradeId: string): Promise<Settlement> {
-    const trade = await this.lockTrade(manager, tradeId);
-    if (!trade) throw new Error(`trade ${tradeId} vanished inside the transaction`);
-    if (trade.status !== TradeStatus.Pending) return { trade, changed: false };
-    return { trade: await this.applyLocked(manager, trade), changed: true };
-  }
-
-  private lockTrade(manager: EntityManager, tradeId: string): Promise<TradeEntity | null> {
-    return manager
-      .getRepository(TradeEntity)
-      .createQueryBuilder('t')
-      .setLock('pessimistic_write')
-      .where('t.id = :tradeId', { tradeId })
-      .getOne();
-  }
-
-  /** Applies one locked PENDING trade: in order, or backdated with a replay of its position. */
-  private async applyLocked(manager: EntityManager, trade: TradeEntity): Promise<TradeEntity> {
-    await manager.query(
-      'INSERT INTO positions (account, symbol) VALUES ($1, $2) ON CONFLICT (account, symbol) DO NOTHING',
-      [trade.account, trade.symbol],
-    );
-    const position = await manager
-      .getRepository(PositionEntity)
-      .createQueryBuilder('p')
-      .setLock('pessimistic_write')
-      .where('p.account = :account AND p.symbol = :symbol', {
-        account: trade.account,
-        symbol: trade.symbol,
-      })
-      .getOneOrFail();
-
-    const outcome = isAfterLastApplied(trade, position)
-      ? await this.applyInOrder(manager, trade, position)
-      : await this.applyBackdated(manager, trade);
-
-    trade.status = outcome.status === 'APPLIED' ? TradeStatus.Applied : TradeStatus.Rejected;
-    trade.rejectReason = outcome.status === 'REJECTED' ? outcome.reason : null;
-    trade.settledAt = new Date();
-    await manager
-      .getRepository(TradeEntity)
-      .update(
-        { id: trade.id },
-        { status: trade.status, rejectReason: trade.rejectReason, settledAt: trade.settledAt },
-      );
-    return trade;
-  }
-
-  /** Marks a trade that can never be applied (after repeated internal failures) as rejected, with the reason. */
-  async rejectUnprocessable(tradeId: string, reason: string): Promise<TradeEntity | null> {
-    return this.dataSource.transaction(async (manager) => {
-      const trade = await manager
-        .getRepository(TradeEntity)
-        .createQueryBuilder('t')
-        .setLock('pessimistic_write')
-        .where('t.id = :tradeId', { tradeId })
-        .getOne();
-      if (!trade || trade.status !== TradeStatus.Pending) return null;
-      trade.status = TradeStatus.Rejected;
-      trade.rejectReason = reason;
-      trade.settledAt = new Date();
-      await manager
-        .getRepository(TradeEntity)
-        .update({ id: trade.id }, { status: trade.status, rejectReason: reason, settledAt: trade.settledAt });
-      return trade;
-    });
-  }
-
-  private async applyInOrder(
-    manager: EntityManager,
-    trade: TradeEntity,
-    position: PositionEntity,
-  ): Promise<Outcome> {
-    const isBuy = !trade.qty.startsWith('-');
-    if (isBuy) {
-      await this.insertLot(manager, trade);
-      await this.advancePosition(manager, trade, [{ qty: trade.qty, buyPrice: trade.price }], []);
-      return { status: 'APPLIED' };
-    }
-    const sellQty = trade.qty.slice(1);
-    const [{ short }] = await manager.query('SELECT $1::numeric < $2::numeric AS short', [
-      position.openQty,
-      sellQty,
-    ]);
-    if (short) return { status: 'REJECTED', reason: insufficientQuantityReason(position.openQty, sellQty) };
-
-    const lots: LotEntity[] = [];
-    for (let batch = FIRST_LOT_BATCH; ; batch *= 2) {
-      const last = lots[lots.length - 1];
-      const next = await this.lockOpenLots(manager, trade, batch, last);
-      lots.push(...next);
-      const outcome = matchTrade(lots.map(toOpenLot), engineTrade(trade));
-      if (outcome.kind === 'closed') {
-        for (const reduction of outcome.reductions) {
-          await manager.update(
-            LotEntity,
-            { id: reduction.key },
-            { remainingQty: reduction.remainingQtyAfter },
-          );
-        }
-        await this.insertEntries(manager, trade, outcome.entries, (lotKey) => lotKey);
-        await this.advancePosition(manager, trade, [], outcome.entries);
-        return { status: 'APPLIED' };
-      }
-      if (next.length < batch) {
-        // positions.open_qty said the lots cover the sell; they do not. Never guess with money.
-        throw new Error(
-          `books inconsistent for ${trade.account}/${trade.symbol}: open_qty ${position.openQty} exceeds open lots`,
-        );
-      }
-    }
-  }
-
-  /**
-   * A trade executed before the last applied one: replay the position's history with it in place.
-   * If that would invalidate an already applied trade, the new trade is rejected and nothing changes.
-   */
-  private async applyBackdated(manager: EntityManager, trade: TradeEntity): Promise<Outcome> {
-    const applied = await manager
-      .getRepository(TradeEntity)
-      .createQueryBuilder('t')
-      .where('t.account = :account AND t.symbol = :symbol AND t.status = :status', {
-        account: trade.account,
-        symbol: trade.symbol,
-        status: TradeStatus.Applied,
-      })
-      .getMany();
-    const history = [...applied, trade].sort((a, b) => compareExecutionOrder(orderKey(a), orderKey(b)));
-    const replay = replayTrades(history.map(engineTrade));
-
-    const victim = replay.outcomes.find((o) => o.tradeId !== trade.id && o.status === 'REJECTED');
-    if (victim) {
-      return {
-        status: 'REJECTED',
-        reason: `backdated trade would invalidate trade ${victim.tradeId} (${victim.reason ?? 'rejected on replay'})`,
-      };
-    }
-    const own = replay.outcomes.find((o) => o.tradeId === trade.id);
-    if (own?.status === 'REJECTED') return { status: 'REJECTED', reason: own.reason ?? 'rejected on replay' };
-
-    // Rewrite the position's books from the replay: every lot (closed ones may reopen) is locked first.
-    const lots = await manager
-      .getRepository(LotEntity)
-      .createQueryBuilder('l')
-      .setLock('pessimistic_write')
-      .where('l.account = :account AND l.symbol = :symbol', { account: trade.account, symbol: trade.symbol })
-      .getMany();
-    if (!trade.qty.startsWith('-')) lots.push(await this.insertLot(manager, trade));
-    const lotByTrade = new Map(lots.map((lot) => [lot.tradeId, lot]));
-    for (const replayed of replay.lots) {
-      const lot = lotByTrade.get(replayed.tradeId);
-      if (!lot) throw new Error(`replay produced a lot for trade ${replayed.tradeId} that has no row`);
-      if (canonicalNumeric(lot.remainingQty) !== replayed.remainingQty) {
-        await manager.update(LotEntity, { id: lot.id }, { remainingQty: replayed.remainingQty });
-      }
-    }
-    await manager.delete(RealizedPnlEntity, { account: trade.account, symbol: trade.symbol });
-    await this.insertEntries(manager, trade, replay.entries, (lotKey) => {
-      const lot = lotByTrade.get(lotKey);
-      if (!lot) throw new Error(`replay matched against unknown lot of trade ${lotKey}`);
-      return lot.id;
-    });
-    await manager.query(
-      `UPDATE positions SET (open_qty, open_cost) = (SELECT COALESCE(SUM(remaining_qty), 0),
-                COALESCE(SUM(remaining_qty * price), 0) FROM lots WHERE account = $1 AND symbol = $2),
-              (realized_pnl, realized_entries) = (SELECT COALESCE(SUM(realized_pnl), 0), count(*)
-                FROM realized_pnl WHERE account = $1 AND symbol = $2),
-              updated_at = now()
-       WHERE account = $1 AND symbol = $2`,
-      [trade.account, trade.symbol],
-    );
-    return { status: 'APPLIED' };
-  }
-
-  private lockOpenLots(
-    manager: EntityManager,
-    trade: TradeEntity,
-    limit: number,
-    after?: LotEntity,
-  ): Promise<LotEntity[]> {
-    const qb = manager
-      .getRepository(LotEntity)
-      .createQueryBuilder('l')
-      .setLock('pessimistic_write')
-      .where('l.account = :account AND l.symbol = :symbol AND l.remaining_qty > 0', {
-        account: trade.account,
-        symbol: trade.symbol,
-      })
-      .orderBy('l.executed_at')
-      .addOrderBy('l.trade_id')
-      .limit(limit);
-    if (after) {
-      qb.andWhere('(l.executed_at, l.trade_id) > (:executedAt, :tradeId)', {
-        executedAt: after.executedAt,
-        tradeId: after.tradeId,
-      });
-    }
-    return qb.getMany();
-  }
-
-  private insertLot(manager: EntityManager, trade: TradeEntity): Promise<LotEntity> {
-    const repo = manager.getRepository(LotEntity);
-    return repo.save(
-      repo.create({
-        account: trade.account,
-        symbol: trade.symbol,
-        tradeId: trade.id,
-        qty: trade.qty,
-        remainingQty: trade.qty,
-        price: trade.price,
-        executedAt: trade.executedAt,
-      }),
-    );
-  }
-
-  private async insertEntries(
-    manager: EntityManager,
-    sell: TradeEntity,
-    entries: PnlEntryDraft[],
-    lotIdOf: (lotKey: string) => string,
-  ): Promise<void> {
-    if (entries.length === 0) return;
-    await manager.insert(
-      RealizedPnlEntity,
-      entries.map((entry) => ({
-        account: sell.account,
-        symbol: sell.symbol,
-        qty: entry.qty,
-        buyPrice: entry.buyPrice,
-        sellPrice: entry.sellPrice,
-        realizedPnl: entry.realizedPnl,
-        lotId: lotIdOf(entry.lotKey),
-        sellTradeId: entry.sellTradeId,
-      })),
-    );
-  }
-
-  /**
-   * Moves the position by one applied trade, in NUMERIC so PostgreSQL does the (exact) arithmetic: open_qty by
-   * the trade's signed quantity, open_cost by the lot a buy opens or the lots a sell consumes, and the
-   * realized P&L by the sell's entries.
-   */
-  private async advancePosition(
-    manager: EntityManager,
-    trade: TradeEntity,
-    opened: readonly { qty: string; buyPrice: string }[],
-    entries: readonly PnlEntryDraft[],
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE positions SET open_qty = open_qty + $3::numeric,
-              open_cost = open_cost
-                + (SELECT COALESCE(SUM(q * p), 0) FROM unnest($4::numeric[], $5::numeric[]) AS o(q, p))
-                - (SELECT COALESCE(SUM(q * p), 0) FROM unnest($6::numeric[], $7::numeric[]) AS c(q, p)),
-              realized_pnl = realized_pnl + (SELECT COALESCE(SUM(r), 0) FROM unnest($8::numeric[]) AS e(r)),
-              realized_entries = realized_entries + cardinality($8::numeric[]),
-              last_executed_at = t.executed_at, last_trade_id = t.id, updated_at = now()
-         FROM trades t
-        WHERE t.id = $9 AND positions.account = $1 AND positions.symbol = $2`,
-      [
-        trade.account,
-        trade.symbol,
-        trade.qty,
-        opened.map((o) => o.qty),
-        opened.map((o) => o.buyPrice),
-        entries.map((e) => e.qty),
-        entries.map((e) => e.buyPrice),
-        entries.map((e) => e.realizedPnl),
-        trade.id,
-      ],
-    );
-  }
 }
 
+type Drafted = RunSettlement['entries'][number];
+
 function sameTrade(
-  trade: Pick<TradeEntity, 'account' | 'symbol' | 'qty' | 'price'>,
+  trade: Pick<TradeRow, 'account' | 'symbol' | 'qty' | 'price'>,
   expected: ExpectedTrade,
 ): boolean {
   return (
@@ -749,49 +679,18 @@ function sameTrade(
   );
 }
 
-function isAfterLastApplied(trade: TradeEntity, position: PositionEntity): boolean {
-  if (position.lastExecutedAt === null || position.lastTradeId === null) return true;
-  return (
-    compareExecutionOrder(orderKey(trade), {
-      executedAt: position.lastExecutedAt.toISOString(),
-      seq: position.lastTradeId,
-    }) > 0
-  );
+function positionKey(row: { account: string; symbol: string }): string {
+  return `${row.account}|${row.symbol}`;
 }
 
-function orderKey(trade: TradeEntity): { executedAt: string; seq: string } {
-  return { executedAt: trade.executedAt.toISOString(), seq: trade.id };
+function orderKey(trade: TradeRow): ExecutionOrderKey {
+  return { executedAt: trade.executedAt, seq: trade.id };
 }
 
-function engineTrade(trade: TradeEntity): { id: string; qty: string; price: string } {
-  return { id: trade.id, qty: canonicalNumeric(trade.qty), price: canonicalNumeric(trade.price) };
-}
-
-function toOpenLot(lot: LotEntity): OpenLot {
-  return {
-    key: lot.id,
-    qty: canonicalNumeric(lot.qty),
-    remainingQty: canonicalNumeric(lot.remainingQty),
-    price: canonicalNumeric(lot.price),
-  };
-}
-
-/** In order when every trade comes after the position's last applied one and after the trade before it. */
-function isInOrderRun(position: LockedPosition, trades: readonly LockedTrade[]): boolean {
-  let last =
-    position.lastExecutedAt !== null && position.lastTradeId !== null
-      ? { executedAt: position.lastExecutedAt, seq: position.lastTradeId }
-      : null;
-  for (const trade of trades) {
-    const key = { executedAt: trade.executedAt, seq: trade.id };
-    if (last && compareExecutionOrder(key, last) <= 0) return false;
-    last = key;
-  }
-  return true;
-}
-
-function isSell(trade: LockedTrade): boolean {
-  return trade.qty.startsWith('-');
+function lastApplied(position: LockedPosition): ExecutionOrderKey | null {
+  return position.lastExecutedAt !== null && position.lastTradeId !== null
+    ? { executedAt: position.lastExecutedAt, seq: position.lastTradeId }
+    : null;
 }
 
 function compareKeys(a: { account: string; symbol: string }, b: { account: string; symbol: string }): number {
@@ -799,22 +698,57 @@ function compareKeys(a: { account: string; symbol: string }, b: { account: strin
   return a.symbol === b.symbol ? 0 : a.symbol < b.symbol ? -1 : 1;
 }
 
-/** Loaded lots are keyed apart from trade ids, which key the lots a run opens. */
-function lotKey(lot: LoadedLot): string {
+function compareLots(a: LotRow, b: LotRow): number {
+  return compareExecutionOrder(
+    { executedAt: a.executedAt, seq: a.tradeId },
+    { executedAt: b.executedAt, seq: b.tradeId },
+  );
+}
+
+function isSell(trade: { qty: string }): boolean {
+  return trade.qty.startsWith('-');
+}
+
+function engineTrade(trade: TradeRow): RunTrade {
+  return { id: trade.id, qty: canonicalNumeric(trade.qty), price: canonicalNumeric(trade.price) };
+}
+
+/**
+ * The run in execution order: the applied trades after the earliest pending one (replayed), with the pending
+ * ones merged in. The later trades come sorted from the database; each pending one finds its place by binary
+ * search, so a deep replay costs no more comparisons than the pending trades need.
+ */
+function runTrades(run: PositionRun): RunTrade[] {
+  const trades: RunTrade[] = [];
+  let from = 0;
+  for (const trade of run.pending) {
+    let low = from;
+    let high = run.later.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (compareExecutionOrder(orderKey(run.later[middle] as TradeRow), orderKey(trade)) < 0)
+        low = middle + 1;
+      else high = middle;
+    }
+    for (const replayed of run.later.slice(from, low))
+      trades.push({ ...engineTrade(replayed), replayed: true });
+    trades.push(engineTrade(trade));
+    from = low;
+  }
+  for (const replayed of run.later.slice(from)) trades.push({ ...engineTrade(replayed), replayed: true });
+  return trades;
+}
+
+/** Lots of the database are keyed apart from trade ids, which key the lots a run opens. */
+function lotKey(lot: LotRow): string {
   return `lot:${lot.id}`;
 }
 
-function loadedOpenLot(lot: LoadedLot): OpenLot {
+function loadedOpenLot(lot: LotRow): OpenLot {
   return {
     key: lotKey(lot),
     qty: canonicalNumeric(lot.qty),
     remainingQty: canonicalNumeric(lot.remainingQty),
     price: canonicalNumeric(lot.price),
   };
-}
-
-function idOfLot(lotIds: ReadonlyMap<string, string>, key: string): string {
-  const id = lotIds.get(key);
-  if (id === undefined) throw new Error(`the engine named lot ${key}, which was neither loaded nor opened`);
-  return id;
 }

@@ -1,0 +1,10 @@
+// The settlement step against the real PostgreSQL that scripts/lotwise.mjs prepares for the tests.
+export default {
+  displayName: 'matcher:integration',
+  preset: '../jest.preset.js',
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/src/**/*.int-spec.ts'],
+  transform: { '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }] },
+  moduleFileExtensions: ['ts', 'js'],
+  testTimeout: 60000,
+};
