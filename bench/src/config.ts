@@ -1,7 +1,17 @@
 import { join } from 'node:path';
 
 /** Every figure the suite can measure, in the order a full run measures them. */
-export const PHASES = ['baselines', 'throughput', 'census', 'reads', 'sells', 'api', 'e2e'] as const;
+export const PHASES = [
+  'baselines',
+  'throughput',
+  'census',
+  'reads',
+  'sells',
+  'api',
+  'e2e',
+  'hot',
+  'backdate',
+] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchConfig {
@@ -24,6 +34,14 @@ export interface BenchConfig {
   durationS: number;
   /** Seconds each fixed submit rate is held (figure 4). */
   e2eDurationS: number;
+  /** Trades POSTed by each run of the hot-symbol phase (one position, then the same stream over 100). */
+  hotTrades: number;
+  /** Closed-loop keep-alive connections POSTing them. */
+  hotClients: number;
+  /** APPLIED trades of each position of the backdate phase. */
+  backdateTrades: number[];
+  /** Measured in-order and backdated trades per position (backdate phase), each. */
+  backdateSamples: number;
   /** Requests per GET endpoint in the read-latency run (figure 5); a run also stops after 30 s. */
   readRequests: number;
   phases: Set<Phase>;
@@ -51,6 +69,10 @@ const HELP = `usage: npm run bench -- [options]
   --rates 200,1000      request rates for POST /trades and submit→applied (env BENCH_RATES)
   --duration S          seconds per POST rate (default 15, env BENCH_DURATION)
   --e2e-duration S      seconds per submit → applied rate (default 10, env BENCH_E2E_DURATION)
+  --hot-trades N        trades POSTed per hot-symbol run (default 20000, env BENCH_HOT_TRADES)
+  --hot-clients N       closed-loop connections of the hot-symbol runs (default 32, env BENCH_HOT_CLIENTS)
+  --backdate-trades 1000,100000,1000000   applied trades per backdate position (env BENCH_BACKDATE_TRADES)
+  --backdate-samples K  in-order and backdated trades measured per position (default 30, env BENCH_BACKDATE_SAMPLES)
   --read-requests N     requests per GET endpoint, at most (default 1000, env BENCH_READ_REQUESTS)
   --only a,b            phases: ${PHASES.join(', ')} (default all)
   --skip-build          use the existing dist/api and dist/matcher
@@ -88,6 +110,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, root: string
     'rates',
     'duration',
     'e2e-duration',
+    'hot-trades',
+    'hot-clients',
+    'backdate-trades',
+    'backdate-samples',
     'read-requests',
     'only',
     'seed',
@@ -117,6 +143,16 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, root: string
     rates: intList('rates', pick('rates', 'BENCH_RATES', '200,1000')),
     durationS: positiveInt('duration', pick('duration', 'BENCH_DURATION', '15')),
     e2eDurationS: positiveInt('e2e-duration', pick('e2e-duration', 'BENCH_E2E_DURATION', '10')),
+    hotTrades: positiveInt('hot-trades', pick('hot-trades', 'BENCH_HOT_TRADES', '20000')),
+    hotClients: positiveInt('hot-clients', pick('hot-clients', 'BENCH_HOT_CLIENTS', '32')),
+    backdateTrades: intList(
+      'backdate-trades',
+      pick('backdate-trades', 'BENCH_BACKDATE_TRADES', '1000,100000,1000000'),
+    ),
+    backdateSamples: positiveInt(
+      'backdate-samples',
+      pick('backdate-samples', 'BENCH_BACKDATE_SAMPLES', '30'),
+    ),
     readRequests: positiveInt('read-requests', pick('read-requests', 'BENCH_READ_REQUESTS', '1000')),
     phases,
     build: !flags.has('skip-build'),

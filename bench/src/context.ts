@@ -130,6 +130,62 @@ export interface ReadRun {
   errors: number;
 }
 
+/** The hot-symbol phase: one run on one position, one with the same stream over 100 symbols. */
+export interface HotRun {
+  label: 'hot' | 'spread';
+  symbols: number;
+  clients: number;
+  /** POSTs sent; `accepted` of them answered 2xx (and so recorded). */
+  trades: number;
+  accepted: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** First POST start → last answer. */
+  postSeconds: number;
+  postPerSecond: number;
+  postP50: number;
+  postP99: number;
+  settled: number;
+  applied: number;
+  rejected: number;
+  /** Reject reasons (digits as N) and how many trades each. */
+  rejectReasons: Record<string, number>;
+  /** First POST start → every accepted trade settled; null when the wait gave up. */
+  endToEndSeconds: number | null;
+  /** accepted / endToEndSeconds; after a timeout, what settled / the time waited. */
+  perSecond: number;
+  /** Last answer → every accepted trade settled. */
+  catchUpSeconds: number | null;
+  /** Trades that reached the matcher after a trade of their position that executes later (its backdated path). */
+  arrivedBackdated: number | null;
+  cpu: CpuSplit | null;
+}
+
+/** One kind of trade (in order, or backdated by 10) on one position of the backdate phase. */
+export interface BackdateKind {
+  samples: number;
+  /** Submit event → settlement seen on trades.settled.v1. */
+  latency: Summary;
+  /** In the matcher's transaction: positions.updated_at (its now()) → trades.settled_at. */
+  txLatency: Summary;
+  rejected: number;
+  /** The first reason a sample was rejected for (none should be). */
+  rejectReason: string | null;
+}
+
+export interface BackdateRun {
+  /** APPLIED trades of the position before the samples. */
+  trades: number;
+  seedSeconds: number;
+  inOrder: BackdateKind;
+  backdated: BackdateKind;
+  /** Why the position left the rotation early (a wait that timed out, the matcher exiting); null if it did not. */
+  stopped: string | null;
+  /** The lot engine's replay compared with the seeded books (smallest position only). */
+  fifoCheck: string | null;
+}
+
 export interface BenchResults {
   meta: Record<string, unknown>;
   baselines: Baselines | null;
@@ -141,6 +197,10 @@ export interface BenchResults {
   readData: { openLots: number; pnlEntries: number } | null;
   api: ApiRun[];
   e2e: E2eRun[];
+  /** The hot-symbol phase (hot position, then the same stream over 100 symbols); absent when not measured. */
+  hot?: HotRun[];
+  /** The backdate phase, one run per position size; absent when not measured. */
+  backdate?: BackdateRun[];
   memory: Record<string, Record<string, MemoryPeak | null>>;
   profiles: ProfileSummary[];
   notes: string[];

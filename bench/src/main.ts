@@ -11,10 +11,12 @@ import { findProfiles, summarizeProfile } from './profile';
 import { writeReport } from './report';
 import { MemoryPeak, Sampler } from './sampler';
 import { measureApi } from './scenarios/api';
+import { measureBackdate } from './scenarios/backdate';
 import { measureBaselines } from './scenarios/baselines';
 import { loadBooks } from './scenarios/books';
 import { measureCensus } from './scenarios/census';
 import { measureEndToEnd } from './scenarios/e2e';
+import { measureHot } from './scenarios/hot';
 import { measureReads } from './scenarios/reads';
 import { measureSellCost } from './scenarios/sells';
 import { measureThroughput } from './scenarios/throughput';
@@ -156,6 +158,8 @@ async function main(): Promise<void> {
     if (phases.has('sells')) await measureSellCost(ctx);
     if (phases.has('api')) await measureApi(ctx);
     if (phases.has('e2e')) await measureEndToEnd(ctx);
+    if (phases.has('hot')) results.hot = await measureHot(ctx);
+    if (phases.has('backdate')) results.backdate = await measureBackdate(ctx);
   } catch (error) {
     failure = error;
     results.notes.push(`run failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,6 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchResults } from './context';
+import {
+  BACKDATE_DEPTH,
+  BACKDATE_FLAT_TARGET,
+  BACKDATE_RATIO_TARGET,
+  BACKDATE_RSS_TARGET_MB,
+} from './scenarios/backdate';
+import { HOT_MIN_RATE, HOT_RATIO_TARGET, SPREAD_SYMBOLS } from './scenarios/hot';
 import { fmt } from './stats';
 
 export interface TargetCheck {
@@ -77,6 +84,72 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       measured: ms(positions.p99),
       pass: positions.p99 <= 20 && positions.non2xx === 0,
     });
+  }
+  const [hot, spread] = [
+    results.hot?.find((r) => r.label === 'hot'),
+    results.hot?.find((r) => r.label === 'spread'),
+  ];
+  if (hot && spread) {
+    const settledAll = hot.endToEndSeconds !== null && spread.endToEndSeconds !== null;
+    checks.push({
+      figure: `hot symbol: end-to-end trades/s, 1 position vs ${spread.symbols}`,
+      target: `≥ ${HOT_RATIO_TARGET} × ${spread.symbols} symbols; both ≥ ${fmt(HOT_MIN_RATE)}/s`,
+      measured:
+        `${fmt(hot.perSecond)} vs ${fmt(spread.perSecond)} trades/s (${ratio(hot.perSecond, spread.perSecond)})` +
+        (settledAll ? '' : ', not all settled (timed out)'),
+      pass:
+        settledAll &&
+        hot.perSecond >= HOT_RATIO_TARGET * spread.perSecond &&
+        Math.min(hot.perSecond, spread.perSecond) >= HOT_MIN_RATE &&
+        hot.non2xx + spread.non2xx === 0,
+    });
+  }
+  const backdate = results.backdate ?? [];
+  if (backdate.length > 0) {
+    // Judged on medians, in the matcher's transaction and submit → settled, as the cost per sell.
+    const complete = backdate.every(
+      (r) => !r.stopped && r.inOrder.latency.count > 0 && r.backdated.latency.count > 0,
+    );
+    const ratios = backdate.map((r) => ({
+      trades: r.trades,
+      tx: r.backdated.txLatency.p50 / r.inOrder.txLatency.p50,
+      e2e: r.backdated.latency.p50 / r.inOrder.latency.p50,
+    }));
+    checks.push({
+      figure: `backdate: backdated by ${BACKDATE_DEPTH} vs in order (p50)`,
+      target: `≤ ${BACKDATE_RATIO_TARGET}× in order`,
+      measured:
+        ratios.map((r) => `${fmt(r.trades, 0)}: ${fmt(r.tx)}× / ${fmt(r.e2e)}×`).join(', ') +
+        ' (in the transaction / submit → settled)' +
+        (complete ? '' : '; timed out'),
+      pass: complete && ratios.every((r) => r.tx <= BACKDATE_RATIO_TARGET && r.e2e <= BACKDATE_RATIO_TARGET),
+    });
+    const first = backdate[0];
+    const last = backdate[backdate.length - 1];
+    if (first && last && backdate.length > 1) {
+      const drift = (pick: (r: (typeof backdate)[number]) => number): number =>
+        Math.max(...backdate.map((r) => Math.abs(pick(r) / pick(first) - 1)));
+      const tx = drift((r) => r.backdated.txLatency.p50);
+      const e2e = drift((r) => r.backdated.latency.p50);
+      checks.push({
+        figure: `backdate: backdated cost, ${fmt(first.trades, 0)} → ${fmt(last.trades, 0)} trades`,
+        target: `flat within ±${fmt(BACKDATE_FLAT_TARGET * 100, 0)} % (p50)`,
+        measured:
+          `worst ${fmt(tx * 100, 1)} % from ${fmt(first.trades, 0)} trades in the transaction, ` +
+          `${fmt(e2e * 100, 1)} % submit → settled` +
+          (complete ? '' : '; timed out'),
+        pass: complete && tx <= BACKDATE_FLAT_TARGET && e2e <= BACKDATE_FLAT_TARGET,
+      });
+    }
+    const rss = results.memory['backdate']?.['matcher'];
+    if (rss) {
+      checks.push({
+        figure: 'backdate: matcher peak RSS',
+        target: `≤ ${BACKDATE_RSS_TARGET_MB} MB`,
+        measured: `${fmt(rss.peakRssMb, 0)} MB`,
+        pass: rss.peakRssMb <= BACKDATE_RSS_TARGET_MB,
+      });
+    }
   }
   for (const app of ['api', 'matcher']) {
     const peaks = [results.memory['throughput']?.[app], results.memory['api']?.[app]].filter((p) => p);
@@ -211,13 +284,72 @@ function rows(results: BenchResults, checks: TargetCheck[]): Row[] {
       result: check ? verdict(check.pass) : '',
     });
   }
+  const hotCheck = checks.find((c) => c.figure.startsWith('hot symbol:'));
+  const spreadRun = results.hot?.find((r) => r.label === 'spread');
+  for (const h of results.hot ?? []) {
+    out.push({
+      figure:
+        h.label === 'hot'
+          ? `hot symbol: ${fmt(h.trades)} POSTs on 1 position (${h.clients} conns, closed loop)`
+          : `hot symbol: the same stream over ${h.symbols} positions`,
+      measured:
+        (h.endToEndSeconds === null
+          ? `TIMED OUT: ${fmt(h.settled)}/${fmt(h.accepted)} settled, ${fmt(h.perSecond)} trades/s`
+          : `${fmt(h.perSecond)} trades/s end to end (${fmt(h.accepted)} in ${fmt(h.endToEndSeconds)} s)`) +
+        `; POST ${fmt(h.postPerSecond)}/s (p99 ${ms(h.postP99)}); caught up ` +
+        (h.catchUpSeconds === null ? 'n/a' : `${fmt(h.catchUpSeconds)} s`) +
+        ` after the last POST; ${h.rejected} rejected, ${h.non2xx} non-2xx, ${h.errors} errors`,
+      baseline:
+        (h.label === 'hot'
+          ? `${ratio(h.perSecond, spreadRun?.perSecond)} the ${SPREAD_SYMBOLS}-symbol rate; `
+          : '') + `${h.arrivedBackdated ?? 'n/a'} arrived backdated`,
+      target: h.label === 'hot' ? (hotCheck?.target ?? '') : '',
+      result: h.label === 'hot' ? verdict(hotCheck?.pass ?? null) : '',
+    });
+  }
+  const ratioCheck = checks.find((c) => c.figure.startsWith('backdate: backdated by'));
+  const flatCheck = checks.find((c) => c.figure.startsWith('backdate: backdated cost'));
+  const firstSize = results.backdate?.[0];
+  for (const b of results.backdate ?? []) {
+    const lastSize = b === results.backdate?.[results.backdate.length - 1];
+    for (const kind of ['inOrder', 'backdated'] as const) {
+      const k = b[kind];
+      const isBackdated = kind === 'backdated';
+      out.push({
+        figure:
+          `backdate: ${fmt(b.trades, 0)} applied trades, ` +
+          `${kind === 'inOrder' ? 'in order' : `backdated by ${BACKDATE_DEPTH}`} (${k.latency.count} trades)`,
+        measured:
+          (b.stopped && isBackdated ? 'STOPPED EARLY (timed out, see evidence); ' : '') +
+          `in the transaction p50 ${ms(k.txLatency.p50)}, p99 ${ms(k.txLatency.p99)}; ` +
+          `submit → settled p50 ${ms(k.latency.p50)}, p99 ${ms(k.latency.p99)}` +
+          (k.rejected ? `; ${k.rejected} REJECTED: ${(k.rejectReason ?? '').slice(0, 80)}` : ''),
+        baseline: isBackdated
+          ? `p50 ${ratio(k.txLatency.p50, b.inOrder.txLatency.p50)} / ${ratio(k.latency.p50, b.inOrder.latency.p50)} in order; ` +
+            `${ratio(k.txLatency.p50, firstSize?.backdated.txLatency.p50)} / ` +
+            `${ratio(k.latency.p50, firstSize?.backdated.latency.p50)} of ${fmt(firstSize?.trades, 0)} trades`
+          : '',
+        target: isBackdated
+          ? lastSize
+            ? `${ratioCheck?.target ?? ''}; ${flatCheck?.target ?? ''}`
+            : (ratioCheck?.target ?? '')
+          : '',
+        result:
+          isBackdated && lastSize
+            ? verdict(ratioCheck ? !!ratioCheck.pass && (flatCheck?.pass ?? true) : null)
+            : '',
+      });
+    }
+  }
   for (const [phase, peaks] of Object.entries(results.memory)) {
     for (const [app, peak] of Object.entries(peaks)) {
       if (!peak) continue;
       const check =
         (phase === 'throughput' || phase === 'api') && app !== 'bench'
           ? checks.find((c) => c.figure.startsWith(`(6) ${app}`))
-          : undefined;
+          : phase === 'backdate' && app === 'matcher'
+            ? checks.find((c) => c.figure === 'backdate: matcher peak RSS')
+            : undefined;
       out.push({
         figure: `(6) ${app} RSS during ${phase}`,
         measured: `peak ${fmt(peak.peakRssMb, 0)} MB (VmHWM ${fmt(peak.hwmMb, 0)} MB; ${fmt(peak.firstRssMb, 0)} MB when first sampled)`,
@@ -329,6 +461,28 @@ function evidence(results: BenchResults): string {
     for (const [stage, v] of Object.entries(e.stages)) {
       parts.push(`  - ${stage}: p50 ${ms(v.p50)}, p99 ${ms(v.p99)}`);
     }
+  }
+  for (const h of results.hot ?? []) {
+    parts.push(
+      `- hot symbol, ${h.label === 'hot' ? '1 position' : `${h.symbols} positions`}: CPU (cores) ` +
+        `${Object.entries(h.cpu?.cores ?? {})
+          .map(([k, v]) => `${k} ${v}`)
+          .join(
+            ', ',
+          )}, everything else ${h.cpu?.otherCores ?? 'n/a'}; machine ${h.cpu?.machineBusyPct ?? 'n/a'} % busy; ` +
+        `POST p50 ${ms(h.postP50)}, p99 ${ms(h.postP99)}; ${fmt(h.applied)} applied, ${fmt(h.rejected)} rejected; ` +
+        `${h.arrivedBackdated ?? 'n/a'} reached the matcher after a later-executed trade of their position` +
+        Object.entries(h.rejectReasons)
+          .map(([reason, n]) => `; ${n} rejected: ${reason}`)
+          .join(''),
+    );
+  }
+  for (const b of results.backdate ?? []) {
+    parts.push(
+      `- backdate ${fmt(b.trades, 0)} trades: seeded in ${fmt(b.seedSeconds)} s` +
+        (b.fifoCheck ? `; ${b.fifoCheck}` : '') +
+        (b.stopped ? `; left the rotation: ${b.stopped}` : ''),
+    );
   }
   for (const p of results.profiles) {
     parts.push(

@@ -70,3 +70,24 @@ export function requestBodies(seed: number, count: number): SubmitTradeRequest[]
     price,
   }));
 }
+
+/**
+ * The stream of the hot-symbol runs: one account, trade i on `symbols[i % symbols.length]` (so one symbol, or
+ * the same stream spread evenly over many), without executedAt. Each symbol opens with a buy of 10; then ~75 %
+ * buys of up to 10.99 units and sells of up to 3.99, so a position grows and almost no sell is rejected.
+ */
+export function hotBodies(
+  seed: number,
+  count: number,
+  account: string,
+  symbols: readonly string[],
+): SubmitTradeRequest[] {
+  const random = prng(seed);
+  return Array.from({ length: count }, (_, i) => {
+    const symbol = symbols[i % symbols.length] as string;
+    const first = i < symbols.length;
+    const buy = first || random() < 0.75;
+    const qty = first ? '10' : decimal(random, buy ? 10 : 3, 2);
+    return { account, symbol, qty: buy ? qty : `-${qty}`, price: decimal(random, 500, 2) };
+  });
+}

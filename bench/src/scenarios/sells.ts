@@ -43,12 +43,12 @@ export class SettledListener {
     return { listener, stop: () => consumer.disconnect() };
   }
 
-  wait(tradeId: string): Promise<TradeSettledEvent> {
+  wait(tradeId: string, timeoutMs = SELL_TIMEOUT_MS): Promise<TradeSettledEvent> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(tradeId);
-        reject(new Error(`trade ${tradeId} not settled within ${SELL_TIMEOUT_MS} ms`));
-      }, SELL_TIMEOUT_MS);
+        reject(new Error(`trade ${tradeId} not settled within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.waiters.set(tradeId, (event) => {
         clearTimeout(timer);
         resolve(event);
