@@ -9,6 +9,7 @@ export const PHASES = [
   'sells',
   'api',
   'e2e',
+  'ingest',
   'hot',
   'backdate',
 ] as const;
@@ -34,6 +35,8 @@ export interface BenchConfig {
   durationS: number;
   /** Seconds each fixed submit rate is held (figure 4). */
   e2eDurationS: number;
+  /** Seconds of the measured closed-loop POST run, per side (ingest phase; after a 3 s warm-up). */
+  ingestDurationS: number;
   /** Trades POSTed by each run of the hot-symbol phase (one position, then the same stream over 100). */
   hotTrades: number;
   /** Closed-loop keep-alive connections POSTing them. */
@@ -69,6 +72,7 @@ const HELP = `usage: npm run bench -- [options]
   --rates 200,1000      request rates for POST /trades and submit→applied (env BENCH_RATES)
   --duration S          seconds per POST rate (default 15, env BENCH_DURATION)
   --e2e-duration S      seconds per submit → applied rate (default 10, env BENCH_E2E_DURATION)
+  --ingest-duration S   seconds of closed-loop POSTs per side of the ingest phase (default 15, env BENCH_INGEST_DURATION)
   --hot-trades N        trades POSTed per hot-symbol run (default 20000, env BENCH_HOT_TRADES)
   --hot-clients N       closed-loop connections of the hot-symbol runs (default 32, env BENCH_HOT_CLIENTS)
   --backdate-trades 1000,100000,1000000   applied trades per backdate position (env BENCH_BACKDATE_TRADES)
@@ -110,6 +114,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, root: string
     'rates',
     'duration',
     'e2e-duration',
+    'ingest-duration',
     'hot-trades',
     'hot-clients',
     'backdate-trades',
@@ -143,6 +148,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv, root: string
     rates: intList('rates', pick('rates', 'BENCH_RATES', '200,1000')),
     durationS: positiveInt('duration', pick('duration', 'BENCH_DURATION', '15')),
     e2eDurationS: positiveInt('e2e-duration', pick('e2e-duration', 'BENCH_E2E_DURATION', '10')),
+    ingestDurationS: positiveInt('ingest-duration', pick('ingest-duration', 'BENCH_INGEST_DURATION', '15')),
     hotTrades: positiveInt('hot-trades', pick('hot-trades', 'BENCH_HOT_TRADES', '20000')),
     hotClients: positiveInt('hot-clients', pick('hot-clients', 'BENCH_HOT_CLIENTS', '32')),
     backdateTrades: intList(

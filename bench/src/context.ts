@@ -130,6 +130,41 @@ export interface ReadRun {
   errors: number;
 }
 
+/** One side of the comparison: the bare Kafka-producing server or the api. */
+export interface IngestSide {
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  cpu: CpuSplit | null;
+  /** CPU milliseconds per request, per process group (the server's own is `server`). */
+  cpuMsPerRequest: Record<string, number>;
+  peakRssMb: number | null;
+}
+
+export interface IngestRun {
+  connections: number;
+  warmupS: number;
+  durationS: number;
+  baseline: IngestSide;
+  api: IngestSide;
+  /** api POST/s ÷ baseline POST/s. */
+  ratio: number;
+  /** 2xx answers of the api (warm-up and run) and the trades and outbox rows it left: equal when every 202 held. */
+  apiAccepted: number;
+  tradesRecorded: number;
+  outboxRows: number;
+  /** Outbox row committed → published by the relay (created_at → published_at, ms), over the api's rows. */
+  relayDelayMs: { p50: number | null; p99: number | null };
+  backlogDrainSeconds: number | null;
+  backlogLeft: number;
+}
+
 /** The hot-symbol phase: one run on one position, one with the same stream over 100 symbols. */
 export interface HotRun {
   label: 'hot' | 'spread';
@@ -197,6 +232,8 @@ export interface BenchResults {
   readData: { openLots: number; pnlEntries: number } | null;
   api: ApiRun[];
   e2e: E2eRun[];
+  /** The ingest phase (api vs a bare Kafka-producing server); absent when not measured. */
+  ingest?: IngestRun;
   /** The hot-symbol phase (hot position, then the same stream over 100 symbols); absent when not measured. */
   hot?: HotRun[];
   /** The backdate phase, one run per position size; absent when not measured. */

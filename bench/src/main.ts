@@ -17,6 +17,7 @@ import { loadBooks } from './scenarios/books';
 import { measureCensus } from './scenarios/census';
 import { measureEndToEnd } from './scenarios/e2e';
 import { measureHot } from './scenarios/hot';
+import { measureIngest } from './scenarios/ingest';
 import { measureReads } from './scenarios/reads';
 import { measureSellCost } from './scenarios/sells';
 import { measureThroughput } from './scenarios/throughput';
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
     if (phases.has('sells')) await measureSellCost(ctx);
     if (phases.has('api')) await measureApi(ctx);
     if (phases.has('e2e')) await measureEndToEnd(ctx);
+    if (phases.has('ingest')) results.ingest = await measureIngest(ctx);
     if (phases.has('hot')) results.hot = await measureHot(ctx);
     if (phases.has('backdate')) results.backdate = await measureBackdate(ctx);
   } catch (error) {

@@ -8,6 +8,7 @@ import {
   BACKDATE_RSS_TARGET_MB,
 } from './scenarios/backdate';
 import { HOT_MIN_RATE, HOT_RATIO_TARGET, SPREAD_SYMBOLS } from './scenarios/hot';
+import { INGEST_P99_TARGET_MS, INGEST_RATIO_TARGET } from './scenarios/ingest';
 import { fmt } from './stats';
 
 export interface TargetCheck {
@@ -74,6 +75,21 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
       target: '≤ 100 ms',
       measured: ms(e2e1000.settleLatency.p99),
       pass: e2e1000.settleLatency.p99 <= 100 && e2e1000.unsettled === 0,
+    });
+  }
+  const ingest = results.ingest;
+  if (ingest) {
+    checks.push({
+      figure: `ingest: api POST/s vs the bare Kafka server, ${ingest.connections} clients`,
+      target: `≥ ${INGEST_RATIO_TARGET}× baseline`,
+      measured: `${fmt(ingest.ratio)}×`,
+      pass: ingest.ratio >= INGEST_RATIO_TARGET && ingest.api.non2xx === 0,
+    });
+    checks.push({
+      figure: `ingest: api POST p99, ${ingest.connections} clients`,
+      target: `≤ ${INGEST_P99_TARGET_MS} ms`,
+      measured: ms(ingest.api.p99),
+      pass: ingest.api.p99 <= INGEST_P99_TARGET_MS && ingest.api.non2xx === 0,
     });
   }
   const positions = results.reads.find((r) => r.endpoint === '/positions');
@@ -274,6 +290,30 @@ function rows(results: BenchResults, checks: TargetCheck[]): Row[] {
       result: check ? verdict(check.pass) : '',
     });
   }
+  if (results.ingest) {
+    const i = results.ingest;
+    const side = (s: typeof i.api): string =>
+      `${fmt(s.perSecond)} POST/s, p50 ${ms(s.p50)}, p99 ${ms(s.p99)}, max ${ms(s.max)}; ` +
+      `${s.non2xx} non-2xx, ${s.errors} errors`;
+    out.push({
+      figure: `ingest: baseline, http + kafkajs produce acks=all (${i.connections} conns, ${i.durationS} s)`,
+      measured: side(i.baseline),
+      baseline: `server CPU ${ms(i.baseline.cpuMsPerRequest['server'])}/request`,
+      target: '',
+      result: '',
+    });
+    const ratioCheck = checks.find((c) => c.figure.startsWith('ingest: api POST/s'));
+    const p99Check = checks.find((c) => c.figure.startsWith('ingest: api POST p99'));
+    out.push({
+      figure: `ingest: api POST /trades, committed before 202 (${i.connections} conns, ${i.durationS} s)`,
+      measured: side(i.api),
+      baseline:
+        `${ratio(i.api.perSecond, i.baseline.perSecond)} baseline POST/s, p99 ${ratio(i.api.p99, i.baseline.p99)}; ` +
+        `api CPU ${ms(i.api.cpuMsPerRequest['server'])}/request, peak RSS ${fmt(i.api.peakRssMb ?? NaN, 0)} MB`,
+      target: `${ratioCheck?.target ?? ''}; p99 ${p99Check?.target ?? ''}`,
+      result: verdict((ratioCheck?.pass ?? null) === null ? null : !!ratioCheck?.pass && !!p99Check?.pass),
+    });
+  }
   for (const r of results.reads) {
     const check = r.endpoint === '/positions' ? checks.find((c) => c.figure.startsWith('(5)')) : undefined;
     out.push({
@@ -461,6 +501,30 @@ function evidence(results: BenchResults): string {
     for (const [stage, v] of Object.entries(e.stages)) {
       parts.push(`  - ${stage}: p50 ${ms(v.p50)}, p99 ${ms(v.p99)}`);
     }
+  }
+  if (results.ingest) {
+    const i = results.ingest;
+    for (const [label, s] of [
+      ['baseline', i.baseline],
+      ['api', i.api],
+    ] as const) {
+      parts.push(
+        `- ingest ${label}: CPU (cores) ${Object.entries(s.cpu?.cores ?? {})
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}, everything else ${s.cpu?.otherCores ?? 'n/a'}; CPU ms per request: ` +
+          Object.entries(s.cpuMsPerRequest)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+      );
+    }
+    parts.push(
+      `- ingest api: ${fmt(i.apiAccepted)} 2xx answers (warm-up and run), ${fmt(i.tradesRecorded)} trades and ` +
+        `${fmt(i.outboxRows)} outbox rows recorded; outbox committed → published p50 ${ms(i.relayDelayMs.p50)}, ` +
+        `p99 ${ms(i.relayDelayMs.p99)}; ` +
+        (i.backlogDrainSeconds === null
+          ? `${i.backlogLeft} trades still PENDING 30 s after the run`
+          : `every trade settled ${fmt(i.backlogDrainSeconds)} s after the run`),
+    );
   }
   for (const h of results.hot ?? []) {
     parts.push(
