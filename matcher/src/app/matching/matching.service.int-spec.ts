@@ -193,6 +193,36 @@ describe('MatchingService on PostgreSQL: one step for every arrival order', () =
     await expectBooksEqualReplay(symbol);
   });
 
+  it('refuses a trade backdated behind more applied trades than one settlement replays, and settles the rest', async () => {
+    const shallow = new MatchingService(dataSource);
+    shallow.maxReplayTrades = 3;
+    const symbol = newSymbol();
+    const history = await record(symbol, [
+      ['10', '10', 10],
+      ['-1', '11', 20],
+      ['1', '12', 30],
+      ['-1', '13', 40],
+      ['1', '14', 50],
+    ]);
+    await shallow.settleBatch(history.map(request));
+    // Behind 4 applied trades (refused), behind 2 (replayed), and one in order.
+    const [deep, backdated, inOrder] = (await record(symbol, [
+      ['2', '9', 15],
+      ['-1', '15', 35],
+      ['1', '16', 60],
+    ])) as [Recorded, Recorded, Recorded];
+    const results = await shallow.settleBatch([request(inOrder), request(deep), request(backdated)]);
+    expect(results.map((r) => (r.kind === 'settled' ? [r.trade.status, r.trade.rejectReason] : r))).toEqual([
+      ['APPLIED', null],
+      [
+        'REJECTED',
+        `backdated trade would replay more than 3 applied trades of ${account}/${symbol}, the most one settlement replays`,
+      ],
+      ['APPLIED', null],
+    ]);
+    await expectBooksEqualReplay(symbol);
+  });
+
   it('any arrival order in batches of any size, over several positions at once, equals a replay', async () => {
     const op = fc.record({
       position: fc.integer({ min: 0, max: 2 }),

@@ -103,6 +103,8 @@ interface PositionRun {
   symbol: string;
   /** Pending trades, in execution order. */
   pending: LockedTrade[];
+  /** Pending trades refused before settling: backdated behind more than maxReplayTrades applied ones. */
+  refused: { trade: LockedTrade; reason: string }[];
   position: LockedPosition;
   /** The applied trades executed after the earliest pending one (empty unless backdated), in execution order. */
   later: TradeRow[];
@@ -136,6 +138,14 @@ const isoUtc = (column: string): string =>
 const LOT_COLUMNS = `l.id::text AS id, l.account, l.symbol, l.trade_id::text AS "tradeId", l.qty::text AS qty,
   l.remaining_qty::text AS "remainingQty", l.price::text AS price, ${isoUtc('l.executed_at')} AS "executedAt"`;
 
+/**
+ * The most applied trades one settlement replays. A trade backdated behind more of its position's history than
+ * this is rejected with that reason rather than loading an unbounded history into a heap capped at 160 MB (a
+ * crash there would redeliver the same event forever). Measured: a replay of 30,000 trades peaks ~110 MB above
+ * the baseline (~3.6 KB per trade), of 10,000 ~30 MB; 25,000 leaves room for the rest of the process.
+ */
+export const MAX_REPLAY_TRADES = 25_000;
+
 /** First batch of lots a sell locks; doubled until the sell is covered, so a sell locks only what it consumes. */
 const FIRST_LOT_BATCH = 8;
 
@@ -146,6 +156,9 @@ const FIRST_LOT_BATCH = 8;
  */
 @Injectable()
 export class MatchingService {
+  /** See MAX_REPLAY_TRADES; lowered by tests. */
+  maxReplayTrades = MAX_REPLAY_TRADES;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
@@ -176,7 +189,9 @@ export class MatchingService {
         } else {
           pending.add(trade.id);
           const key = positionKey(trade);
-          grouped.set(key, [...(grouped.get(key) ?? []), trade]);
+          const run = grouped.get(key);
+          if (run) run.push(trade);
+          else grouped.set(key, [trade]);
         }
       });
       const changed = new Map<string, SettledTrade>();
@@ -270,6 +285,7 @@ export class MatchingService {
         account: first.account,
         symbol: first.symbol,
         pending: sorted,
+        refused: [],
         position,
         later: [],
         laterEntries: [],
@@ -336,9 +352,10 @@ export class MatchingService {
    * trades after it and their entries, lock the lots those touch, and rewind the book to that point. Three
    * statements for all such runs, each reading only what happened after the point (index range scans).
    */
-  private async rewindBackdated(manager: EntityManager, runs: readonly PositionRun[]): Promise<void> {
-    if (runs.length === 0) return;
-    const later: TradeRow[] = await manager.query(
+  private async rewindBackdated(manager: EntityManager, backdated: readonly PositionRun[]): Promise<void> {
+    if (backdated.length === 0) return;
+    // Newest first and at most one past the limit, so a trade backdated too deep costs no more than the limit.
+    const newest: TradeRow[] = await manager.query(
       `SELECT t.id::text AS id, t.account, t.symbol, t.qty::text AS qty, t.price::text AS price,
               ${isoUtc('t.executed_at')} AS "executedAt"
          FROM unnest($1::varchar[], $2::varchar[], $3::timestamptz[], $4::bigint[]) AS p(account, symbol, at, id)
@@ -346,18 +363,23 @@ export class MatchingService {
            SELECT * FROM trades
             WHERE account = p.account AND symbol = p.symbol AND status = 'APPLIED'
               AND (executed_at, id) > (p.at, p.id)
-            ORDER BY executed_at, id
+            ORDER BY executed_at DESC, id DESC
+            LIMIT $5::int + 1
          ) t
         ORDER BY t.account, t.symbol, t.executed_at, t.id`,
       [
-        runs.map((run) => run.account),
-        runs.map((run) => run.symbol),
-        runs.map((run) => run.before?.executedAt),
-        runs.map((run) => run.before?.id),
+        backdated.map((run) => run.account),
+        backdated.map((run) => run.symbol),
+        backdated.map((run) => run.before?.executedAt),
+        backdated.map((run) => run.before?.id),
+        this.maxReplayTrades,
       ],
     );
-    const byKey = new Map(runs.map((run) => [positionKey(run), run]));
-    for (const trade of later) byKey.get(positionKey(trade))?.later.push(trade);
+    const byKey = new Map(backdated.map((run) => [positionKey(run), run]));
+    for (const trade of newest) byKey.get(positionKey(trade))?.later.push(trade);
+    for (const run of backdated) this.refuseTooDeep(run);
+    const runs = backdated.filter((run) => run.before !== null);
+    const later = runs.flatMap((run) => run.later);
     const sells = later.filter(isSell).map((trade) => trade.id);
     const entries: (EntryRow & { account: string; symbol: string })[] =
       sells.length === 0
@@ -411,16 +433,40 @@ export class MatchingService {
     }
   }
 
+  /**
+   * When a run's earliest trades are backdated behind more than maxReplayTrades applied trades (the query
+   * stopped one past the limit), refuses those trades and starts the run at the first trade left; the applied
+   * trades before that point are dropped from the replay. A run left with no backdated trade is in order.
+   */
+  private refuseTooDeep(run: PositionRun): void {
+    const oldest = run.later[0];
+    if (!oldest || run.later.length <= this.maxReplayTrades) return;
+    const reason = `backdated trade would replay more than ${this.maxReplayTrades} applied trades of ${run.account}/${run.symbol}, the most one settlement replays`;
+    while (run.pending[0] && compareExecutionOrder(orderKey(run.pending[0]), orderKey(oldest)) < 0) {
+      run.refused.push({ trade: run.pending.shift() as LockedTrade, reason });
+    }
+    const first = run.pending[0];
+    const last = lastApplied(run.position);
+    if (!first || !last || compareExecutionOrder(orderKey(first), last) > 0) {
+      run.before = null;
+      run.later = [];
+      return;
+    }
+    run.before = first;
+    run.later = run.later.filter((trade) => compareExecutionOrder(orderKey(trade), orderKey(first)) > 0);
+  }
+
   /** The lot engine decides every run; a fixed number of set-based statements write the difference. */
   private async settleRuns(manager: EntityManager, runs: readonly PositionRun[]): Promise<SettledTrade[]> {
     // A sell consumes one lot or a few: lock that many to start with, more only if the engine asks.
     const sellsOf = (run: PositionRun) => run.pending.filter(isSell).length + run.later.filter(isSell).length;
     await this.lockLots(
       manager,
-      runs.filter((run) => sellsOf(run) > 0),
+      runs.filter((run) => run.pending.length > 0 && sellsOf(run) > 0),
       (run) => FIRST_LOT_BATCH + 2 * run.pending.filter(isSell).length,
     );
     for (const run of runs) {
+      if (run.pending.length === 0) continue;
       const trades = runTrades(run);
       for (let limit = FIRST_LOT_BATCH; ; limit *= 2) {
         const restored = run.book.lots.length;
@@ -483,7 +529,11 @@ export class MatchingService {
       ],
     );
     const byKey = new Map<string, LotRow[]>();
-    for (const row of rows) byKey.set(positionKey(row), [...(byKey.get(positionKey(row)) ?? []), row]);
+    for (const row of rows) {
+      const loaded = byKey.get(positionKey(row));
+      if (loaded) loaded.push(row);
+      else byKey.set(positionKey(row), [row]);
+    }
     for (const run of runs) {
       const loaded = byKey.get(positionKey(run)) ?? [];
       run.bookLots.push(...loaded);
@@ -510,6 +560,10 @@ export class MatchingService {
     const moved: { run: PositionRun; settlement: RunSettlement; lastTradeId: string }[] = [];
     const outcomes: { tradeId: string; status: string; reason: string | null }[] = [];
     for (const run of runs) {
+      for (const { trade, reason } of run.refused) {
+        outcomes.push({ tradeId: trade.id, status: 'REJECTED', reason });
+      }
+      if (run.pending.length === 0) continue;
       const settlement = run.settlement;
       if (!settlement) throw new Error(`run ${positionKey(run)} was not settled`);
       for (const o of settlement.outcomes) {
@@ -648,7 +702,11 @@ export class MatchingService {
         `the books were not written as decided: expected ${JSON.stringify(expected)}, wrote ${JSON.stringify({ ...actual, settledAt: undefined })}`,
       );
     }
-    const trades = new Map(runs.flatMap((run) => run.pending).map((trade) => [trade.id, trade]));
+    const trades = new Map(
+      runs
+        .flatMap((run) => [...run.pending, ...run.refused.map((r) => r.trade)])
+        .map((trade) => [trade.id, trade]),
+    );
     return outcomes.map((outcome) => {
       const trade = trades.get(outcome.tradeId);
       if (!trade) throw new Error(`the engine settled trade ${outcome.tradeId}, which is not in the batch`);
