@@ -207,6 +207,8 @@ export interface BackdateKind {
   rejected: number;
   /** The first reason a sample was rejected for (none should be). */
   rejectReason: string | null;
+  /** Why this kind stopped early on the position (a wait that timed out, the matcher exiting); null if it did not. */
+  stopped: string | null;
 }
 
 export interface BackdateRun {
@@ -215,8 +217,6 @@ export interface BackdateRun {
   seedSeconds: number;
   inOrder: BackdateKind;
   backdated: BackdateKind;
-  /** Why the position left the rotation early (a wait that timed out, the matcher exiting); null if it did not. */
-  stopped: string | null;
   /** The lot engine's replay compared with the seeded books (smallest position only). */
   fifoCheck: string | null;
 }

@@ -124,7 +124,11 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   if (backdate.length > 0) {
     // Judged on medians, in the matcher's transaction and submit → settled, as the cost per sell.
     const complete = backdate.every(
-      (r) => !r.stopped && r.inOrder.latency.count > 0 && r.backdated.latency.count > 0,
+      (r) =>
+        !r.inOrder.stopped &&
+        !r.backdated.stopped &&
+        r.inOrder.latency.count > 0 &&
+        r.backdated.latency.count > 0,
     );
     const ratios = backdate.map((r) => ({
       trades: r.trades,
@@ -360,7 +364,7 @@ function rows(results: BenchResults, checks: TargetCheck[]): Row[] {
           `backdate: ${fmt(b.trades, 0)} applied trades, ` +
           `${kind === 'inOrder' ? 'in order' : `backdated by ${BACKDATE_DEPTH}`} (${k.latency.count} trades)`,
         measured:
-          (b.stopped && isBackdated ? 'STOPPED EARLY (timed out, see evidence); ' : '') +
+          (k.stopped ? 'STOPPED EARLY (see evidence); ' : '') +
           `in the transaction p50 ${ms(k.txLatency.p50)}, p99 ${ms(k.txLatency.p99)}; ` +
           `submit → settled p50 ${ms(k.latency.p50)}, p99 ${ms(k.latency.p99)}` +
           (k.rejected ? `; ${k.rejected} REJECTED: ${(k.rejectReason ?? '').slice(0, 80)}` : ''),
@@ -534,7 +538,7 @@ function evidence(results: BenchResults): string {
           .join(
             ', ',
           )}, everything else ${h.cpu?.otherCores ?? 'n/a'}; machine ${h.cpu?.machineBusyPct ?? 'n/a'} % busy; ` +
-        `POST p50 ${ms(h.postP50)}, p99 ${ms(h.postP99)}; ${fmt(h.applied)} applied, ${fmt(h.rejected)} rejected; ` +
+        `POST p50 ${ms(h.postP50)}, p99 ${ms(h.postP99)}; ${fmt(h.applied, 0)} applied, ${fmt(h.rejected, 0)} rejected; ` +
         `${h.arrivedBackdated ?? 'n/a'} reached the matcher after a later-executed trade of their position` +
         Object.entries(h.rejectReasons)
           .map(([reason, n]) => `; ${n} rejected: ${reason}`)
@@ -545,7 +549,8 @@ function evidence(results: BenchResults): string {
     parts.push(
       `- backdate ${fmt(b.trades, 0)} trades: seeded in ${fmt(b.seedSeconds)} s` +
         (b.fifoCheck ? `; ${b.fifoCheck}` : '') +
-        (b.stopped ? `; left the rotation: ${b.stopped}` : ''),
+        (b.inOrder.stopped ? `; in-order trades stopped: ${b.inOrder.stopped}` : '') +
+        (b.backdated.stopped ? `; backdated trades stopped: ${b.backdated.stopped}` : ''),
     );
   }
   for (const p of results.profiles) {

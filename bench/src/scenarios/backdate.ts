@@ -17,7 +17,7 @@ const BASE_UNITS = 10;
 /** Applied trades that execute after a backdated one. */
 export const BACKDATE_DEPTH = 10;
 const WARMUP = 3;
-/** A trade not settled within this is abandoned, and its position leaves the rotation ("timed out"). */
+/** A trade not settled within this is abandoned, and that kind of trade is not tried again on its position. */
 export const BACKDATE_TIMEOUT_MS = 60_000;
 const SMALLEST_POSITION = 100;
 /** Targets: backdated ≤ 2 × in-order (p50), flat within ±20 % over the sizes, matcher RSS ≤ 300 MB. */
@@ -43,7 +43,8 @@ interface Position {
   symbol: string;
   seedSeconds: number;
   samples: Record<Kind, Sample[]>;
-  stopped: string | null;
+  /** Set when a trade of that kind was abandoned: the kind is not tried again on this position. */
+  stopped: Record<Kind, string | null>;
   fifoCheck: string | null;
 }
 
@@ -217,7 +218,7 @@ async function transactionMs(ctx: BenchContext, tradeId: string): Promise<number
   return row?.moved ? Number(row.ms) : null;
 }
 
-function summarizeKind(samples: Sample[]): BackdateKind {
+function summarizeKind(samples: Sample[], stopped: string | null): BackdateKind {
   const applied = samples.filter((s) => s.status === 'APPLIED');
   return {
     samples: samples.length,
@@ -225,6 +226,7 @@ function summarizeKind(samples: Sample[]): BackdateKind {
     txLatency: summarize(applied.flatMap((s) => (s.txMs === null ? [] : [s.txMs]))),
     rejected: samples.length - applied.length,
     rejectReason: samples.find((s) => s.rejectReason !== null)?.rejectReason ?? null,
+    stopped,
   };
 }
 
@@ -258,7 +260,7 @@ export async function measureBackdate(ctx: BenchContext): Promise<BackdateRun[]>
       symbol,
       seedSeconds,
       samples: { inOrder: [], backdated: [] },
-      stopped: null,
+      stopped: { inOrder: null, backdated: null },
       fifoCheck: null,
     });
   }
@@ -286,7 +288,7 @@ export async function measureBackdate(ctx: BenchContext): Promise<BackdateRun[]>
     for (let j = 0; j < rounds; j++) {
       for (const kind of j % 2 === 0 ? KINDS : [...KINDS].reverse()) {
         for (const position of positions) {
-          if (position.stopped) continue;
+          if (position.stopped[kind]) continue;
           const executedAt = await nextExecutedAt(ctx, position.symbol, kind);
           const buy = j % 2 === 0;
           const trade = {
@@ -323,8 +325,8 @@ export async function measureBackdate(ctx: BenchContext): Promise<BackdateRun[]>
           ]).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
           const ms = performance.now() - started;
           if (typeof outcome === 'string') {
-            position.stopped = `${KIND_NAME[kind]} trade ${tradeId} (round ${j + 1}): ${outcome}`;
-            log(`backdate: ${position.symbol} leaves the rotation: ${position.stopped}`);
+            position.stopped[kind] = `trade ${tradeId} (round ${j + 1}): ${outcome}`;
+            log(`backdate: ${position.symbol}: no more ${KIND_NAME[kind]} trades: ${position.stopped[kind]}`);
             matcher = await abandon(ctx, running, tradeId, () => startMatcher(config, logDir, 0, groupId));
             continue;
           }
@@ -353,9 +355,8 @@ export async function measureBackdate(ctx: BenchContext): Promise<BackdateRun[]>
   const runs = positions.map((position): BackdateRun => ({
     trades: position.trades,
     seedSeconds: position.seedSeconds,
-    inOrder: summarizeKind(position.samples.inOrder),
-    backdated: summarizeKind(position.samples.backdated),
-    stopped: position.stopped,
+    inOrder: summarizeKind(position.samples.inOrder, position.stopped.inOrder),
+    backdated: summarizeKind(position.samples.backdated, position.stopped.backdated),
     fifoCheck: position.fifoCheck,
   }));
   for (const run of runs) {
@@ -364,7 +365,8 @@ export async function measureBackdate(ctx: BenchContext): Promise<BackdateRun[]>
     log(
       `backdate: ${fmt(run.trades)} trades (in the transaction / submit → settled): in order ${kind(run.inOrder)}; ` +
         `backdated by ${BACKDATE_DEPTH} ${kind(run.backdated)}` +
-        (run.stopped ? `; STOPPED: ${run.stopped}` : ''),
+        (run.inOrder.stopped ? `; in-order STOPPED: ${run.inOrder.stopped}` : '') +
+        (run.backdated.stopped ? `; backdated STOPPED: ${run.backdated.stopped}` : ''),
     );
   }
   return runs;
