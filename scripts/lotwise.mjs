@@ -49,8 +49,19 @@ function ensureDependencies() {
   const stale =
     !existsSync(marker) || !existsSync(bin('node')) || statSync(lock).mtimeMs > statSync(marker).mtimeMs;
   if (!stale) return;
-  log('installing dependencies (npm ci)…');
-  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+  const major = Number(process.versions.node.split('.')[0]);
+  log(
+    major < 24
+      ? `installing dependencies (npm ci) on Node ${process.versions.node}; the project then runs on the Node 24 its \`node\` devDependency installs`
+      : 'installing dependencies (npm ci)…',
+  );
+  // On an older Node every package that asks for Node 22+ prints an EBADENGINE warning (~240 lines) that
+  // changes nothing: the install is only a bootstrap. Errors still print.
+  const quiet = major < 24 ? ['--loglevel=error'] : [];
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund', ...quiet], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) throw new Error('npm ci failed');
 }
 
