@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { ComposeFile, interpolate, loadRawCompose } from './support/compose';
@@ -15,7 +16,10 @@ const builds = Object.entries(compose.services)
     const build = typeof s.build === 'string' ? { context: s.build } : (s.build ?? {});
     const context = build.context ?? '.';
     const dockerfile = posix.join(context, build.dockerfile ?? 'Dockerfile');
-    return { name, context, dockerfile, stages: stagesOf(parseDockerfile(read(dockerfile))) };
+    const args = Array.isArray(build.args)
+      ? Object.fromEntries(build.args.map((arg) => [arg.split('=')[0], arg.split('=').slice(1).join('=')]))
+      : (build.args ?? {});
+    return { name, context, dockerfile, args, stages: stagesOf(parseDockerfile(read(dockerfile)), args) };
   });
 const dockerignore = exists('.dockerignore') ? read('.dockerignore') : '';
 
@@ -24,15 +28,29 @@ function finalStage(stages: Stage[]): Stage {
 }
 
 describe('Dockerfiles', () => {
-  it('every app has one: api, matcher and web', () => {
-    expect(builds.map((b) => b.dockerfile).sort()).toEqual([
-      'api/Dockerfile',
-      'matcher/Dockerfile',
-      'web/Dockerfile',
+  it('the api and the matcher share one, told apart by APP; the web has its own', () => {
+    expect(builds.map((b) => [b.name, b.dockerfile, b.args['APP'] ?? null])).toEqual([
+      ['api', 'Dockerfile', 'api'],
+      ['matcher', 'Dockerfile', 'matcher'],
+      ['web', 'web/Dockerfile', null],
     ]);
   });
 
-  describe.each(builds)('$dockerfile', ({ context, stages }) => {
+  it.each([
+    ['api', 0],
+    ['matcher', 0],
+    ['web', 1],
+    ['', 1],
+  ])('the shared one, given APP=%j, exits %i at its first step', (app, status) => {
+    const [build] = stagesOf(parseDockerfile(read('Dockerfile')), { APP: app });
+    const guard = build?.instructions.find((i) => i.keyword === 'RUN')?.args.join(' ') ?? '';
+    expect(spawnSync('sh', ['-c', guard], { encoding: 'utf8' })).toMatchObject({
+      status,
+      stderr: status === 0 ? '' : `APP must be api or matcher, got '${app}'\n`,
+    });
+  });
+
+  describe.each(builds)('$name: $dockerfile', ({ context, stages }) => {
     it('is a multi-stage build', () => {
       expect(stages.length).toBeGreaterThanOrEqual(2);
     });
@@ -75,43 +93,49 @@ describe('Dockerfiles', () => {
     });
   });
 
-  describe.each(builds.filter((b) => b.name !== 'web'))('$dockerfile (a Node app)', ({ name, stages }) => {
-    it('builds and runs on Node 24 slim', () => {
-      for (const stage of stages) expect(stage.base).toMatch(/^node:24(\.\d+)*-(bookworm-)?slim$/);
-    });
+  describe.each(builds.filter((b) => b.name !== 'web'))(
+    '$name: $dockerfile (a Node app)',
+    ({ name, stages }) => {
+      it('builds and runs on Node 24 slim', () => {
+        for (const stage of stages) expect(stage.base).toMatch(/^node:24(\.\d+)*-(bookworm-)?slim$/);
+      });
 
-    it("installs only the production dependencies of the build's generated package.json", () => {
-      const last = finalStage(stages);
-      const runs = last.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args.join(' '));
-      expect(runs.some((run) => /npm ci\b.*--omit=dev/.test(run))).toBe(true);
-      const copied = last.instructions
-        .filter((i) => i.keyword === 'COPY')
-        .flatMap((i) => i.args.slice(0, -1));
-      expect(copied).toEqual(
-        expect.arrayContaining([
-          `/workspace/dist/${name}/package.json`,
-          `/workspace/dist/${name}/package-lock.json`,
-        ]),
-      );
-      expect(last.instructions.find((i) => i.keyword === 'ENV')?.args.join(' ')).toContain(
-        'NODE_ENV=production',
-      );
-    });
+      it("installs only the production dependencies of the build's generated package.json", () => {
+        const last = finalStage(stages);
+        const runs = last.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args.join(' '));
+        expect(runs.some((run) => /npm ci\b.*--omit=dev/.test(run))).toBe(true);
+        const copied = last.instructions
+          .filter((i) => i.keyword === 'COPY')
+          .flatMap((i) => i.args.slice(0, -1));
+        expect(copied).toEqual(
+          expect.arrayContaining([
+            `/workspace/dist/${name}/package.json`,
+            `/workspace/dist/${name}/package-lock.json`,
+          ]),
+        );
+        expect(last.instructions.find((i) => i.keyword === 'ENV')?.args.join(' ')).toContain(
+          'NODE_ENV=production',
+        );
+      });
 
-    it("runs with the heap limits of package.json's config.appNodeOptions, as npm start and the bench do", () => {
-      const options = (JSON.parse(read('package.json')) as { config: { appNodeOptions: string } }).config
-        .appNodeOptions;
-      expect(options).toMatch(/--max-old-space-size=\d+/);
-      const env = finalStage(stages)
-        .instructions.filter((i) => i.keyword === 'ENV')
-        .map((i) => i.args.join(' '));
-      expect(env).toContain(`NODE_OPTIONS="${options}"`);
-    });
+      it("runs with the heap limits of package.json's config.appNodeOptions, as npm start and the bench do", () => {
+        const options = (JSON.parse(read('package.json')) as { config: { appNodeOptions: string } }).config
+          .appNodeOptions;
+        expect(options).toMatch(/--max-old-space-size=\d+/);
+        const env = finalStage(stages)
+          .instructions.filter((i) => i.keyword === 'ENV')
+          .map((i) => i.args.join(' '));
+        expect(env).toContain(`NODE_OPTIONS="${options}"`);
+      });
 
-    it('has the webpack build generate that package.json', () => {
-      expect(read(`${name}/webpack.config.js`)).toMatch(/generatePackageJson:\s*true/);
-    });
-  });
+      it('has the webpack build generate that package.json, from the config the Node apps share', () => {
+        expect(read(`${name}/webpack.config.js`)).toContain(
+          "require('../tools/webpack/node-app.config')(__dirname)",
+        );
+        expect(read('tools/webpack/node-app.config.js')).toMatch(/generatePackageJson:\s*true/);
+      });
+    },
+  );
 
   describe('web/Dockerfile', () => {
     const web = builds.find((b) => b.name === 'web');

@@ -44,23 +44,33 @@ export function parseDockerfile(text: string): Instruction[] {
   return instructions;
 }
 
-/** The stages of a multi-stage build, with `ARG`s declared before the first FROM substituted into bases. */
-export function stagesOf(instructions: Instruction[]): Stage[] {
+/**
+ * The stages of a multi-stage build, with ARGs substituted as `docker build` would: an ARG declared before the
+ * first FROM is visible in FROM lines; an ARG declared inside a stage is visible in that stage's later
+ * instructions. `buildArgs` (`--build-arg`, compose's `build.args`) override the declared defaults.
+ */
+export function stagesOf(instructions: Instruction[], buildArgs: Record<string, string> = {}): Stage[] {
   const globalArgs = new Map<string, string>();
   const stages: Stage[] = [];
+  let stageArgs = new Map<string, string>();
+  const substitute = (text: string, args: Map<string, string>) =>
+    text.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_m, arg: string) => args.get(arg) ?? '');
   for (const instruction of instructions) {
     if (instruction.keyword === 'FROM') {
       const [image = '', as, name] = instruction.args;
-      const base = image.replace(
-        /\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g,
-        (_m, arg: string) => globalArgs.get(arg) ?? '',
-      );
-      stages.push({ base, name: as?.toUpperCase() === 'AS' ? (name ?? null) : null, instructions: [] });
-    } else if (stages.length === 0 && instruction.keyword === 'ARG') {
-      const [key, value = ''] = (instruction.args[0] ?? '').split('=');
-      globalArgs.set(key as string, value);
+      stages.push({
+        base: substitute(image, globalArgs),
+        name: as?.toUpperCase() === 'AS' ? (name ?? null) : null,
+        instructions: [],
+      });
+      stageArgs = new Map();
+    } else if (instruction.keyword === 'ARG') {
+      const [key = '', value] = (instruction.args[0] ?? '').split('=');
+      const resolved = buildArgs[key] ?? value ?? globalArgs.get(key) ?? '';
+      (stages.length === 0 ? globalArgs : stageArgs).set(key, resolved);
     } else {
-      stages[stages.length - 1]?.instructions.push(instruction);
+      const args = instruction.args.map((arg) => substitute(arg, stageArgs));
+      stages[stages.length - 1]?.instructions.push({ ...instruction, args });
     }
   }
   return stages;
