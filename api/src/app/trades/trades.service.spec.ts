@@ -1,132 +1,14 @@
 import { KafkaTopic, Trade, TradeStatus, TradeSubmittedEvent } from '@lotwise/contracts';
-import { OutboxEntity, TradeEntity } from '@lotwise/server-data';
+import { TradeEntity } from '@lotwise/server-data';
 import { BadRequestException, ConflictException, NotFoundException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { QueryFailedError } from 'typeorm';
 import { TradeEventsService } from '../events/trade-events.service';
 import { OutboxRelayService } from '../outbox/outbox-relay.service';
 import { SubmitTradeDto } from './dto/submit-trade.dto';
+import { FakeTradesDatabase } from '../../testing/fake-trades-db';
+import { TradeWriter } from './trade-writer';
 import { TradesService } from './trades.service';
-
-type OutboxRow = Pick<OutboxEntity, 'topic' | 'messageKey' | 'payload'>;
-
-/** The submit statement as the fake understands it: which parameter fills which column. */
-const SUBMIT_STATEMENT =
-  /^\s*WITH t AS \(\s*INSERT INTO trades \(([^)]+)\)\s*VALUES \(([^)]+)\)\s*ON CONFLICT \(account, client_trade_id\) WHERE client_trade_id IS NOT NULL DO NOTHING\s*RETURNING id\s*\)\s*INSERT INTO outbox \(topic, message_key, payload\)\s*SELECT \$(\d+), \$(\d+), \$(\d+)::jsonb \|\| jsonb_build_object\('tradeId', t\.id::text\) FROM t\s*RETURNING payload ->> 'tradeId' AS "tradeId"\s*$/;
-
-const TRADE_COLUMNS: Record<string, keyof TradeEntity> = {
-  account: 'account',
-  symbol: 'symbol',
-  qty: 'qty',
-  price: 'price',
-  executed_at: 'executedAt',
-  received_at: 'receivedAt',
-  status: 'status',
-  client_trade_id: 'clientTradeId',
-  request_hash: 'requestHash',
-};
-
-/**
- * An in-memory stand-in for the two tables TradesService writes. The submit statement is atomic, as one
- * PostgreSQL statement is: it writes the trade and its outbox row, or (on a taken clientTradeId, or an error)
- * neither.
- */
-class FakeDatabase {
-  readonly trades: TradeEntity[] = [];
-  readonly outbox: OutboxRow[] = [];
-  /** Every statement that wrote, and 'kick', in the order they happened. */
-  readonly timeline: string[] = [];
-  /** Every statement sent, with its name (a prepared statement) and parameters. */
-  readonly statements: { name: string | undefined; sql: string; params: unknown[] }[] = [];
-  /** Pooled connections taken and not given back. */
-  connectionsInUse = 0;
-  private nextId = 42;
-  /** A concurrent request that commits the given trade just before ours inserts. */
-  racingTrade: TradeEntity | null = null;
-  failOutboxInsert: Error | null = null;
-
-  readonly dataSource = {
-    getRepository: (entity: unknown) => {
-      if (entity !== TradeEntity) throw new Error('only trades are read through a repository');
-      return { findOneBy: async (where: Partial<TradeEntity>) => this.findTrade(where) };
-    },
-    createQueryRunner: () => {
-      let connected = false;
-      const connection = {
-        query: async (statement: { name?: string; text: string; values: unknown[] }) => {
-          if (!connected) throw new Error('the query runner was released');
-          this.statements.push({ name: statement.name, sql: statement.text, params: statement.values });
-          return { rows: await this.submit(statement.text, statement.values) };
-        },
-      };
-      return {
-        connect: async () => {
-          if (!connected) this.connectionsInUse += 1;
-          connected = true;
-          return connection;
-        },
-        release: async () => {
-          if (connected) this.connectionsInUse -= 1;
-          connected = false;
-        },
-      };
-    },
-  };
-
-  private async submit(sql: string, params: unknown[]): Promise<{ tradeId: string }[]> {
-    const match = SUBMIT_STATEMENT.exec(sql);
-    if (!match) throw new Error(`unexpected statement: ${sql}`);
-    const [, columns = '', values = '', topicAt, keyAt, payloadAt] = match;
-    const param = (placeholder: string | undefined) => params[Number(placeholder?.replace('$', '')) - 1];
-    const placeholders = values.split(',').map((v) => v.trim());
-    const fields: Partial<Record<keyof TradeEntity, unknown>> = {};
-    columns.split(',').forEach((column, i) => {
-      const field = TRADE_COLUMNS[column.trim()];
-      if (!field) throw new Error(`unexpected column ${column}`);
-      fields[field] = param(placeholders[i]);
-    });
-    if (params.length !== placeholders.length + 3) throw new Error('parameters left unused');
-    if (this.racingTrade) {
-      this.trades.push(this.racingTrade);
-      this.racingTrade = null;
-    }
-    if (this.failOutboxInsert) throw this.failOutboxInsert;
-    const taken = this.trades.some(
-      (t) =>
-        fields.clientTradeId !== null &&
-        t.account === fields.account &&
-        t.clientTradeId === fields.clientTradeId,
-    );
-    if (taken) return [];
-    const trade = Object.assign(new TradeEntity(), fields, {
-      id: String(this.nextId++),
-      rejectReason: null,
-      settledAt: null,
-    });
-    this.trades.push(trade);
-    this.outbox.push({
-      topic: String(param(topicAt)),
-      messageKey: String(param(keyAt)),
-      payload: { ...(JSON.parse(String(param(payloadAt))) as object), tradeId: trade.id },
-    });
-    this.timeline.push('insert');
-    return [{ tradeId: trade.id }];
-  }
-
-  private async findTrade(where: Partial<TradeEntity>): Promise<TradeEntity | null> {
-    if (where.id !== undefined && !isBigint(where.id)) {
-      // What PostgreSQL answers for a bigint column compared with text that is no bigint.
-      throw new QueryFailedError(
-        'SELECT',
-        [where.id],
-        Object.assign(new Error('invalid input'), { code: '22P02' }),
-      );
-    }
-    const entries = Object.entries(where) as [keyof TradeEntity, unknown][];
-    return this.trades.find((trade) => entries.every(([key, value]) => trade[key] === value)) ?? null;
-  }
-}
 
 const receivedAt = new Date('2026-11-25T14:30:00.120Z');
 
@@ -135,19 +17,20 @@ function dto(fields: Partial<SubmitTradeDto> = {}): SubmitTradeDto {
 }
 
 describe('TradesService', () => {
-  let db: FakeDatabase;
+  let db: FakeTradesDatabase;
   let service: TradesService;
   /** Trades announced on the live feed behind GET /events. */
   let announced: Trade[];
 
   beforeEach(async () => {
-    db = new FakeDatabase();
+    db = new FakeTradesDatabase();
     announced = [];
     const relay = { kick: () => db.timeline.push('kick') };
     const feed = { tradeSubmitted: (trade: Trade) => announced.push(trade) };
     const moduleRef = await Test.createTestingModule({
       providers: [
         TradesService,
+        TradeWriter,
         { provide: getDataSourceToken(), useValue: db.dataSource },
         { provide: OutboxRelayService, useValue: relay },
         { provide: TradeEventsService, useValue: feed },
@@ -255,7 +138,7 @@ describe('TradesService', () => {
       expect(db.connectionsInUse).toBe(0);
       for (const value of ['alice', 'MSFT', 'order-9', KafkaTopic.TradeSubmitted]) {
         expect(sql).not.toContain(value);
-        expect(params).toContain(value);
+        expect(params.flat()).toContain(value);
       }
     });
 
@@ -282,7 +165,29 @@ describe('TradesService', () => {
 
     it('wakes the outbox relay after the statement committed', async () => {
       await service.submit(dto(), receivedAt);
-      expect(db.timeline).toEqual(['insert', 'kick']);
+      expect(db.timeline).toEqual(['insert 42', 'kick']);
+    });
+
+    it('shares one statement between concurrent submissions, each answered with its own trade', async () => {
+      const results = await Promise.all([
+        service.submit(dto({ symbol: 'AAPL' }), receivedAt),
+        service.submit(dto({ symbol: 'MSFT', qty: '-5' }), receivedAt),
+        service.submit(dto({ symbol: 'IBM', account: 'bob' }), receivedAt),
+      ]);
+      expect(db.statements).toHaveLength(1);
+      expect(
+        results.map((r) => [r.created, r.trade.id, r.trade.account, r.trade.symbol, r.trade.qty]),
+      ).toEqual([
+        [true, '42', 'default', 'AAPL', '100'],
+        [true, '43', 'default', 'MSFT', '-5'],
+        [true, '44', 'bob', 'IBM', '100'],
+      ]);
+      expect(db.outbox.map((o) => [o.messageKey, (o.payload as { tradeId: string }).tradeId])).toEqual([
+        ['default|AAPL', '42'],
+        ['default|MSFT', '43'],
+        ['bob|IBM', '44'],
+      ]);
+      expect(announced.map((t) => t.id)).toEqual(['42', '43', '44']);
     });
 
     it('neither records the trade nor wakes the relay when the outbox insert fails', async () => {
@@ -370,6 +275,29 @@ describe('TradesService', () => {
         expect(announced).toEqual([]);
       });
 
+      it('answers two identical requests racing in one batch: one creates the trade, the other gets it', async () => {
+        const [a, b] = await Promise.all([
+          service.submit(dto(first), receivedAt),
+          service.submit(dto(first), receivedAt),
+        ]);
+        expect(db.statements).toHaveLength(1);
+        expect([a.created, b.created]).toEqual([true, false]);
+        expect(b.trade).toEqual(a.trade);
+        expect(db.trades).toHaveLength(1);
+        expect(db.outbox).toHaveLength(1);
+        expect(announced).toEqual([a.trade]);
+      });
+
+      it('answers a different body racing in the same batch with ConflictException', async () => {
+        const [a, b] = await Promise.allSettled([
+          service.submit(dto(first), receivedAt),
+          service.submit(dto({ ...first, qty: '1' }), receivedAt),
+        ]);
+        expect(a).toMatchObject({ status: 'fulfilled', value: { created: true } });
+        expect(b).toMatchObject({ status: 'rejected', reason: expect.any(ConflictException) });
+        expect(db.trades).toHaveLength(1);
+      });
+
       it('answers the loser of a concurrent insert with a different body with ConflictException', async () => {
         db.racingTrade = await recordedElsewhere({ ...first, qty: '1' });
         await expect(service.submit(dto(first), receivedAt)).rejects.toBeInstanceOf(ConflictException);
@@ -393,10 +321,11 @@ describe('TradesService', () => {
 
   /** What another api instance would have committed for the same request: a row with its own id. */
   async function recordedElsewhere(fields: Partial<SubmitTradeDto>): Promise<TradeEntity> {
-    const elsewhere = new FakeDatabase();
+    const elsewhere = new FakeTradesDatabase();
     const moduleRef = await Test.createTestingModule({
       providers: [
         TradesService,
+        TradeWriter,
         { provide: getDataSourceToken(), useValue: elsewhere.dataSource },
         { provide: OutboxRelayService, useValue: { kick: () => undefined } },
         { provide: TradeEventsService, useValue: { tradeSubmitted: () => undefined } },
@@ -408,12 +337,6 @@ describe('TradesService', () => {
     return Object.assign(new TradeEntity(), row, { id: '7' });
   }
 });
-
-function isBigint(value: string): boolean {
-  return (
-    /^-?\d+$/.test(value) && BigInt(value) <= 9223372036854775807n && BigInt(value) >= -9223372036854775808n
-  );
-}
 
 function tradeRow(fields: Partial<TradeEntity>): TradeEntity {
   return Object.assign(new TradeEntity(), {

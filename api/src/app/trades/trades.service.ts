@@ -12,30 +12,15 @@ import { TradeEntity, toTrade } from '@lotwise/server-data';
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import type { PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { TradeEventsService } from '../events/trade-events.service';
 import { OutboxRelayService } from '../outbox/outbox-relay.service';
 import { ListTradesQueryDto } from './dto/list-trades-query.dto';
 import { SubmitTradeDto } from './dto/submit-trade.dto';
+import { TradeWriter } from './trade-writer';
 
 /** How far ahead of the api's clock an executedAt may be (clock skew between trader and server). */
 const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
-
-/**
- * The trade and its outbox row in one statement, so atomic without a transaction of its own and one round trip.
- * A clientTradeId already taken inserts neither and returns no row. jsonb orders the payload's keys itself.
- */
-const SUBMIT_TRADE_SQL = `
-WITH t AS (
-  INSERT INTO trades (account, symbol, qty, price, executed_at, received_at, status, client_trade_id, request_hash)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-  ON CONFLICT (account, client_trade_id) WHERE client_trade_id IS NOT NULL DO NOTHING
-  RETURNING id
-)
-INSERT INTO outbox (topic, message_key, payload)
-SELECT $10, $11, $12::jsonb || jsonb_build_object('tradeId', t.id::text) FROM t
-RETURNING payload ->> 'tradeId' AS "tradeId"`;
 
 export interface SubmitResult {
   trade: Trade;
@@ -46,6 +31,7 @@ export interface SubmitResult {
 export class TradesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly writer: TradeWriter,
     private readonly relay: OutboxRelayService,
     private readonly events: TradeEventsService,
   ) {}
@@ -62,22 +48,22 @@ export class TradesService {
       executedAt: trade.executedAt.toISOString(),
       receivedAt: trade.receivedAt.toISOString(),
     };
-    const rows = await this.insertTradeAndOutbox([
-      trade.account,
-      trade.symbol,
-      trade.qty,
-      trade.price,
-      trade.executedAt,
-      trade.receivedAt,
-      trade.status,
-      trade.clientTradeId,
-      trade.requestHash,
-      KafkaTopic.TradeSubmitted,
-      tradeMessageKey(trade.account, trade.symbol),
-      JSON.stringify(event),
-    ]);
-    const tradeId = rows[0]?.tradeId;
-    if (tradeId === undefined) {
+    // Committed with its outbox row (in a batch shared with concurrent POSTs) before this resolves.
+    const tradeId = await this.writer.write({
+      account: trade.account,
+      symbol: trade.symbol,
+      qty: trade.qty,
+      price: trade.price,
+      executedAt: trade.executedAt,
+      receivedAt: trade.receivedAt,
+      status: trade.status,
+      clientTradeId: trade.clientTradeId,
+      requestHash: trade.requestHash,
+      topic: KafkaTopic.TradeSubmitted,
+      messageKey: tradeMessageKey(trade.account, trade.symbol),
+      payload: JSON.stringify(event),
+    });
+    if (tradeId === null) {
       // No row: the clientTradeId is taken (an earlier request, or one that raced this one and committed first).
       const existing =
         trade.clientTradeId !== null
@@ -119,22 +105,6 @@ export class TradesService {
       items: page.map(toTrade),
       nextCursor: rows.length > limit ? (page[page.length - 1]?.id ?? null) : null,
     };
-  }
-
-  private async insertTradeAndOutbox(values: unknown[]): Promise<{ tradeId: string }[]> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const client = (await runner.connect()) as PoolClient;
-      // Named, so PostgreSQL parses and plans it once per pooled connection rather than on every POST.
-      const { rows } = await client.query<{ tradeId: string }>({
-        name: 'lotwise_submit_trade',
-        text: SUBMIT_TRADE_SQL,
-        values,
-      });
-      return rows;
-    } finally {
-      await runner.release();
-    }
   }
 
   private findByClientTradeId(account: string, clientTradeId: string): Promise<TradeEntity | null> {
