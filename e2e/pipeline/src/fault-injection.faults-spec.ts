@@ -1,8 +1,9 @@
-import { SubmitTradeRequest, Trade } from '@lotwise/contracts';
+import { Trade } from '@lotwise/contracts';
 import { existsSync, readdirSync } from 'node:fs';
 import { Pool } from 'pg';
 import { compareBooksWithReplay } from './support/books';
 import { matcherCaughtUp } from './support/kafka';
+import { paced, stream } from './support/posting';
 import { prng, randomTrades } from './support/random-trades';
 import {
   ApiClient,
@@ -23,51 +24,6 @@ import {
 const API_PORT = 13201;
 const SYMBOLS = Array.from({ length: 12 }, (_, i) => `F${i}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Posts in position order; retries a failed request with the same clientTradeId until it is accepted. */
-/** A stream of posts in progress; `running()` tells whether a fault injected now still lands mid-stream. */
-interface Posting extends Promise<Trade[]> {
-  running(): boolean;
-}
-
-/**
- * Posts the trades, one chain per position, waiting `pace` ms after each post. The matcher settles thousands
- * of trades a second, so a fault test must pace its stream to still be posting when the fault happens.
- */
-function paced(api: ApiClient, trades: SubmitTradeRequest[], pace: number): Posting {
-  let finished = false;
-  const posting = stream(api, trades, pace).finally(() => (finished = true));
-  return Object.assign(posting, { running: () => !finished });
-}
-
-async function stream(api: ApiClient, trades: SubmitTradeRequest[], pace = 0): Promise<Trade[]> {
-  const byPosition = new Map<string, SubmitTradeRequest[]>();
-  for (const trade of trades) {
-    const key = `${trade.account}|${trade.symbol}`;
-    byPosition.set(key, [...(byPosition.get(key) ?? []), trade]);
-  }
-  const accepted: Trade[] = [];
-  await Promise.all(
-    [...byPosition.values()].map(async (chain) => {
-      for (const trade of chain) {
-        for (let attempt = 0; ; attempt++) {
-          const response = await api.post('/trades', trade).catch(() => ({ status: 0, body: null }));
-          if (response.status === 202 || response.status === 200) {
-            accepted.push(response.body as Trade);
-            break;
-          }
-          if (response.status >= 400 && response.status < 500) {
-            throw new Error(`trade refused: ${response.status} ${JSON.stringify(response.body)}`);
-          }
-          if (attempt > 600) throw new Error('the api did not accept a trade for 60 s');
-          await sleep(100);
-        }
-        if (pace > 0) await sleep(pace);
-      }
-    }),
-  );
-  return accepted;
-}
 
 async function settledCount(db: Pool, accounts: string[]): Promise<number> {
   const { rows } = await db.query(
