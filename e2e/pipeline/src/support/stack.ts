@@ -95,6 +95,27 @@ export function database(): Pool {
   return pool;
 }
 
+/**
+ * Polls every few milliseconds until another session holds a write lock on the books (positions, lots or
+ * realized_pnl): only the matcher writes them, so it is in the middle of a settlement transaction. Answers
+ * false if that did not happen within `timeoutMs`.
+ */
+export async function untilBooksBeingWritten(db: Pool, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const { rows } = await db.query<{ busy: boolean }>(
+      `SELECT EXISTS (
+         SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+          WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND l.pid <> pg_backend_pid() AND l.granted AND l.mode <> 'AccessShareLock'
+            AND c.relname IN ('positions', 'lots', 'realized_pnl')) AS busy`,
+    );
+    if (rows[0]?.busy) return true;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return false;
+}
+
 export class ApiClient {
   constructor(readonly baseUrl: string) {}
 
