@@ -161,6 +161,9 @@ export interface IngestRun {
   outboxRows: number;
   /** Outbox row committed → published by the relay (created_at → published_at, ms), over the api's rows. */
   relayDelayMs: { p50: number | null; p99: number | null };
+  /** Transactions that wrote the api's outbox rows, and relay transactions that published them. */
+  writeCommits: number;
+  relayDrains: number;
   backlogDrainSeconds: number | null;
   backlogLeft: number;
 }

@@ -523,7 +523,8 @@ function evidence(results: BenchResults): string {
     }
     parts.push(
       `- ingest api: ${fmt(i.apiAccepted)} 2xx answers (warm-up and run), ${fmt(i.tradesRecorded)} trades and ` +
-        `${fmt(i.outboxRows)} outbox rows recorded; outbox committed → published p50 ${ms(i.relayDelayMs.p50)}, ` +
+        `${fmt(i.outboxRows)} outbox rows recorded in ${fmt(i.writeCommits)} commits, published by ${fmt(i.relayDrains)} ` +
+        `relay transactions; outbox committed → published p50 ${ms(i.relayDelayMs.p50)}, ` +
         `p99 ${ms(i.relayDelayMs.p99)}; ` +
         (i.backlogDrainSeconds === null
           ? `${i.backlogLeft} trades still PENDING 30 s after the run`

@@ -154,10 +154,17 @@ export async function measureIngest(ctx: BenchContext): Promise<IngestRun> {
     const { rows } = await ctx.db.query<{ trades: number; outbox: number }>(
       `SELECT (SELECT count(*)::int FROM trades) AS trades, (SELECT count(*)::int FROM outbox) AS outbox`,
     );
-    const delay = await ctx.db.query<{ p50: number | null; p99: number | null }>(
-      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99
-       FROM (SELECT extract(epoch FROM published_at - created_at)::float8 * 1000 AS d FROM outbox
-             WHERE published_at IS NOT NULL) s`,
+    // created_at and published_at are now() of the writing and of the relay's transaction: one value per commit.
+    const delay = await ctx.db.query<{
+      p50: number | null;
+      p99: number | null;
+      commits: number;
+      drains: number;
+    }>(
+      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY d) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY d) AS p99,
+              count(DISTINCT created_at)::int AS commits, count(DISTINCT published_at)::int AS drains
+       FROM (SELECT created_at, published_at, extract(epoch FROM published_at - created_at)::float8 * 1000 AS d
+             FROM outbox WHERE published_at IS NOT NULL) s`,
     );
     recordPeaks(ctx, 'ingest');
     const run: IngestRun = {
@@ -171,6 +178,8 @@ export async function measureIngest(ctx: BenchContext): Promise<IngestRun> {
       tradesRecorded: rows[0]?.trades ?? 0,
       outboxRows: rows[0]?.outbox ?? 0,
       relayDelayMs: { p50: delay.rows[0]?.p50 ?? null, p99: delay.rows[0]?.p99 ?? null },
+      writeCommits: delay.rows[0]?.commits ?? 0,
+      relayDrains: delay.rows[0]?.drains ?? 0,
       backlogDrainSeconds: backlog.seconds,
       backlogLeft: backlog.left,
     };
@@ -179,6 +188,7 @@ export async function measureIngest(ctx: BenchContext): Promise<IngestRun> {
         `p99 ${fmt(api.p99)} ms, ${api.non2xx} non-2xx, ${api.errors} errors; api CPU ` +
         `${fmt(api.cpuMsPerRequest['server'] ?? NaN, 3)} ms/request, peak RSS ${fmt(api.peakRssMb ?? NaN, 0)} MB; ` +
         `${run.tradesRecorded} trades and ${run.outboxRows} outbox rows for ${run.apiAccepted} 2xx; ` +
+        `${fmt(run.outboxRows / run.writeCommits, 1)} rows per commit, ${fmt(run.outboxRows / run.relayDrains, 1)} per relay drain; ` +
         `relay delay p50 ${fmt(run.relayDelayMs.p50)} ms, p99 ${fmt(run.relayDelayMs.p99)} ms; ` +
         (backlog.seconds === null
           ? `${backlog.left} trades still pending ${BACKLOG_WAIT_S} s after`
