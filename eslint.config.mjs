@@ -81,6 +81,11 @@ export default [
     },
   },
   {
+    // Build configuration, not app code: the Node apps' webpack configs share tools/webpack by path.
+    files: ['api/webpack.config.js', 'matcher/webpack.config.js'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
     files: ['libs/contracts/**/*.ts'],
     rules: {
       // Contracts are shared with the browser: no framework may leak in.
