@@ -1,21 +1,8 @@
 import fc from 'fast-check';
 import { replayTrades, settleRun, summarizePosition, type OpenLot, type TradeInput } from '../index';
+import { sumCents } from './support/sum-cents';
 
 const EMPTY = { openQty: '0', openCost: '0', realizedPnl: '0', realizedEntries: 0, lots: [] };
-
-/** Sum of decimal strings with at most 4 fractional digits (prices in cents × whole quantities), in BigInt. */
-function sumCents(values: readonly string[]): string {
-  const units = values.reduce((sum, value) => {
-    const [int = '0', frac = ''] = value.replace('-', '').split('.');
-    const magnitude = BigInt(int + frac.padEnd(4, '0'));
-    return sum + (value.startsWith('-') ? -magnitude : magnitude);
-  }, 0n);
-  const negative = units < 0n;
-  const digits = (negative ? -units : units).toString().padStart(5, '0');
-  const frac = digits.slice(-4).replace(/0+$/, '');
-  const text = `${digits.slice(0, -4)}${frac ? `.${frac}` : ''}`;
-  return negative && text !== '0' ? `-${text}` : text;
-}
 
 describe('scenario 13: a run of in-order trades settled at once (settleRun without replayed trades)', () => {
   it('settles the reference run (buy 100 @150, buy 50 @160, sell 80 @170) in one call', () => {

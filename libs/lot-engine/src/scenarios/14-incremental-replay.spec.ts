@@ -9,6 +9,7 @@ import {
   type RunTrade,
   type TradeInput,
 } from '../index';
+import { sumCents } from './support/sum-cents';
 
 // A backdated trade is settled by rewinding the book to its point in time (rewindBook) and settling what came
 // after it again together with it (settleRun). The model below keeps books the way the matcher does (lots and
@@ -46,20 +47,6 @@ const byExecution = (a: { t: number; id: number }, b: { t: number; id: number })
   before(a, b) ? -1 : before(b, a) ? 1 : 0;
 const lotOrder = (a: Lot, b: Lot): number =>
   byExecution({ t: a.t, id: a.tradeId }, { t: b.t, id: b.tradeId });
-
-/** Sum of decimal strings with at most 4 fractional digits, in BigInt (independent of the engine's decimals). */
-function sum4(values: readonly string[]): string {
-  const units = values.reduce((total, value) => {
-    const [int = '0', frac = ''] = value.replace('-', '').split('.');
-    const magnitude = BigInt(int + frac.padEnd(4, '0'));
-    return total + (value.startsWith('-') ? -magnitude : magnitude);
-  }, 0n);
-  const negative = units < 0n;
-  const digits = (negative ? -units : units).toString().padStart(5, '0');
-  const frac = digits.slice(-4).replace(/0+$/, '');
-  const text = `${digits.slice(0, -4)}${frac ? `.${frac}` : ''}`;
-  return negative && text !== '0' ? `-${text}` : text;
-}
 
 /** One position's books, kept as the matcher keeps them in PostgreSQL. */
 class Books {
@@ -223,7 +210,7 @@ function expectBooksEqualReplay(books: Books): void {
   expect(books.position).toEqual({
     openQty: summary.quantity,
     openCost: summary.costBasis,
-    realizedPnl: sum4(replay.entries.map((e) => e.realizedPnl)),
+    realizedPnl: sumCents(replay.entries.map((e) => e.realizedPnl)),
     realizedEntries: replay.entries.length,
   });
 }
@@ -334,7 +321,7 @@ describe('scenario 14: incremental replay of backdated trades', () => {
         const history: TradeInput[] = ops.map((o, index) => ({
           id: String(index + 1),
           qty: o.buy ? String(o.qty) : `-${o.qty}`,
-          price: sum4([String(o.cents / 100)]),
+          price: sumCents([String(o.cents / 100)]),
         }));
         const whole = replayTrades(history);
         const applied = history.filter((_, index) => whole.outcomes[index]?.status === 'APPLIED');
@@ -347,7 +334,7 @@ describe('scenario 14: incremental replay of backdated trades', () => {
         const rewound = rewindBook({
           openQty: summarizePosition(whole.lots).quantity,
           openCost: summarizePosition(whole.lots).costBasis,
-          realizedPnl: sum4(whole.entries.map((e) => e.realizedPnl)),
+          realizedPnl: sumCents(whole.entries.map((e) => e.realizedPnl)),
           realizedEntries: whole.entries.length,
           trades: later,
           entries: laterEntries,
@@ -358,7 +345,7 @@ describe('scenario 14: incremental replay of backdated trades', () => {
         expect(rewound).toMatchObject({
           openQty: summarizePosition(prefix.lots).quantity,
           openCost: summarizePosition(prefix.lots).costBasis,
-          realizedPnl: sum4(prefix.entries.map((e) => e.realizedPnl)),
+          realizedPnl: sumCents(prefix.entries.map((e) => e.realizedPnl)),
           realizedEntries: prefix.entries.length,
         });
         // The restored lots are the oldest lots open at the point, with what they held then.
@@ -393,7 +380,7 @@ describe('scenario 14: incremental replay of backdated trades', () => {
           id: index + 1,
           t: o.t,
           qty: o.buy ? String(o.qty) : `-${o.qty}`,
-          price: sum4([String(o.cents / 100)]),
+          price: sumCents([String(o.cents / 100)]),
         }));
         const books = new Books(loadStep);
         let prefixesOversell = false;
