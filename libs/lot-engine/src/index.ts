@@ -2,7 +2,6 @@ export { LotEngineInputError } from './lib/errors';
 export { canonicalDecimal, parseDecimal } from './lib/decimal';
 export type { DecimalSign, ParseDecimalOptions, ParseDecimalResult } from './lib/decimal';
 export { matchTrade } from './lib/match-trade';
-export { insufficientQuantityReason } from './lib/fifo';
 export { replayTrades } from './lib/replay';
 export { averageCost, summarizePosition } from './lib/position';
 export { compareExecutionOrder } from './lib/execution-order';

@@ -1,4 +1,4 @@
-import { type Dec, canonicalDecimal, LotDecimal, requireDecimal, toCanonical } from './decimal';
+import { type Dec, LotDecimal, requireDecimal, toCanonical } from './decimal';
 import { LotEngineInputError } from './errors';
 import type { LotReduction, OpenLot, PnlEntryDraft, TradeInput } from './types';
 
@@ -101,12 +101,4 @@ export function allocateFifo(
     });
   }
   return allocations;
-}
-
-/** The rejection reason for a sell larger than the open quantity, for callers that know the totals already. */
-export function insufficientQuantityReason(open: string, sellQty: string): string {
-  return insufficientReason(
-    new LotDecimal(canonicalDecimal(open)),
-    new LotDecimal(canonicalDecimal(sellQty)),
-  );
 }

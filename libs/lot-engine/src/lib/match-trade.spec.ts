@@ -1,4 +1,3 @@
-import { insufficientQuantityReason } from './fifo';
 import { LotEngineInputError } from './errors';
 import { matchTrade } from './match-trade';
 import type { OpenLot, TradeInput } from './types';
@@ -154,11 +153,5 @@ describe('matchTrade', () => {
         thrownBy(() => matchTrade([lot('a', '1', '2', '1')], { id: 't', qty: '-9', price: '1' })).field,
       ).toBe('openLots[0].remainingQty');
     });
-  });
-});
-
-describe('insufficientQuantityReason', () => {
-  it('formats canonical totals the same way matchTrade does', () => {
-    expect(insufficientQuantityReason('10.500', '15')).toBe('insufficient quantity: open 10.5, sell 15');
   });
 });
