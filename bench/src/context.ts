@@ -76,12 +76,9 @@ export interface SellCostRun {
   lockQuery: { plan: string; executionMs: number; buffers: number } | null;
 }
 
-export interface ApiRun {
-  rate: number;
-  connections: number;
-  durationS: number;
+/** What an autocannon run measured: requests sent, latency in ms (1 ms resolution), failures. */
+export interface HttpLoadFigures {
   requests: number;
-  achievedPerSecond: number;
   p50: number;
   p90: number;
   p99: number;
@@ -89,6 +86,13 @@ export interface ApiRun {
   non2xx: number;
   errors: number;
   timeouts: number;
+}
+
+export interface ApiRun extends HttpLoadFigures {
+  rate: number;
+  connections: number;
+  durationS: number;
+  achievedPerSecond: number;
   backlogDrainSeconds: number | null;
   /** Trades still unsettled when the wait for the backlog gave up. */
   backlogLeft: number;
@@ -131,16 +135,8 @@ export interface ReadRun {
 }
 
 /** One side of the comparison: the bare Kafka-producing server or the api. */
-export interface IngestSide {
-  requests: number;
+export interface IngestSide extends HttpLoadFigures {
   perSecond: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
   cpu: CpuSplit | null;
   /** CPU milliseconds per request, per process group (the server's own is `server`). */
   cpuMsPerRequest: Record<string, number>;

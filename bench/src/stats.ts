@@ -1,3 +1,6 @@
+import type autocannon from 'autocannon';
+import type { HttpLoadFigures } from './context';
+
 /** Distribution of a set of durations in milliseconds. */
 export interface Summary {
   count: number;
@@ -41,4 +44,18 @@ export function fmt(value: number | null | undefined, digits?: number): string {
 export function log(message: string): void {
   const time = new Date().toISOString().slice(11, 19);
   console.log(`[bench ${time}] ${message}`);
+}
+
+/** The figures every autocannon phase reports, in one place. */
+export function httpLoadFigures(result: autocannon.Result): HttpLoadFigures {
+  return {
+    requests: result.requests.total,
+    p50: result.latency.p50,
+    p90: result.latency.p90,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
 }

@@ -7,7 +7,7 @@ import { truncateBooks } from '../db';
 import { APP_TOPICS, groupProgress, recreateTopics, topicEnds } from '../kafka';
 import { MemoryPeak } from '../sampler';
 import { AppProcess, startApi, startMatcher } from '../stack';
-import { fmt, log } from '../stats';
+import { fmt, httpLoadFigures, log } from '../stats';
 import { requestBodies } from '../trades';
 
 /** Requests each autocannon connection sends per second: connections = rate / 20. */
@@ -133,15 +133,8 @@ export async function measureApi(ctx: BenchContext): Promise<void> {
         rate,
         connections,
         durationS: config.durationS,
-        requests: result.requests.total,
+        ...httpLoadFigures(result),
         achievedPerSecond: achieved,
-        p50: result.latency.p50,
-        p90: result.latency.p90,
-        p99: result.latency.p99,
-        max: result.latency.max,
-        non2xx: result.non2xx,
-        errors: result.errors,
-        timeouts: result.timeouts,
         backlogDrainSeconds: backlog.seconds,
         backlogLeft: backlog.left,
         cpu,

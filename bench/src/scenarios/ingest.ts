@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { BenchContext, IngestRun, IngestSide } from '../context';
 import { SCRATCH_TOPIC } from '../kafka';
 import { onCleanup } from '../stack';
-import { fmt, log } from '../stats';
+import { fmt, httpLoadFigures, log } from '../stats';
 import { requestBodies } from '../trades';
 import { recordPeaks, startStack, waitForBacklog } from './api';
 
@@ -82,15 +82,8 @@ async function closedLoop(
   return {
     warmupOk: warmup['2xx'] + result['2xx'],
     side: {
-      requests: result.requests.total,
+      ...httpLoadFigures(result),
       perSecond,
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p99: result.latency.p99,
-      max: result.latency.max,
-      non2xx: result.non2xx,
-      errors: result.errors,
-      timeouts: result.timeouts,
       cpu,
       cpuMsPerRequest,
       peakRssMb: ctx.sampler.peak(serverGroup)?.peakRssMb ?? null,
